@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Renders a kustomization with the manager image set to IMG, without editing the committed files
+# (kubectl's built-in kustomize has no `edit set image`): a throwaway overlay does it instead.
+# Usage: hack/kustomize-with-image.sh <kubectl> <kustomization dir> <image>
+set -euo pipefail
+kubectl=${1:?kubectl path}
+dir=$(cd "${2:?kustomization dir}" && pwd)
+img=${3:?image}
+name=${img%:*}
+tag=latest
+[ "$name" != "$img" ] && tag=${img##*:}
+overlay=$(mktemp -d)
+trap 'rm -rf "$overlay"' EXIT
+# kustomize refuses absolute resource paths; a relative one works from anywhere.
+rel=$(realpath --relative-to="$overlay" "$dir")
+cat >"$overlay/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- $rel
+images:
+- name: controller
+  newName: $name
+  newTag: "$tag"
+YAML
+"$kubectl" kustomize --load-restrictor=LoadRestrictionsNone "$overlay"

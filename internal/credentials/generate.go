@@ -1,0 +1,71 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+
+// Package credentials generates the temporary login emails and passwords handed to support staff.
+// Everything random comes from crypto/rand.
+package credentials
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+)
+
+const (
+	// PasswordAlphabet is printable and free of look-alike characters (0 O 1 l I), so a password
+	// survives being read aloud or copied by hand.
+	PasswordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	// PasswordLength gives 26·log2(57) ≈ 151 bits, above the 128 bits SPEC §3 asks for.
+	PasswordLength = 26
+
+	// EmailAlphabet is lowercase (emails are case-insensitive in practice) without look-alikes.
+	EmailAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+	// EmailRandomLength gives 12·5 = 60 bits: collisions are astronomically rare, and the
+	// controller still checks uniqueness and draws again on one.
+	EmailRandomLength = 12
+	// EmailPrefix starts every issued login email.
+	EmailPrefix = "support-"
+)
+
+// Password returns a new random password of PasswordLength characters from PasswordAlphabet.
+func Password() (string, error) {
+	return randomString(PasswordAlphabet, PasswordLength)
+}
+
+// Email returns a new login email "support-<random>@<domain>".
+func Email(domain string) (string, error) {
+	local, err := randomString(EmailAlphabet, EmailRandomLength)
+	if err != nil {
+		return "", err
+	}
+	return EmailPrefix + local + "@" + domain, nil
+}
+
+// randomString draws n characters uniformly from alphabet. rand.Int rejects out-of-range samples,
+// so there is no modulo bias.
+func randomString(alphabet string, n int) (string, error) {
+	max := big.NewInt(int64(len(alphabet)))
+	buf := make([]byte, n)
+	for i := range buf {
+		idx, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", fmt.Errorf("read random bytes: %w", err)
+		}
+		buf[i] = alphabet[idx.Int64()]
+	}
+	return string(buf), nil
+}
