@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package webhook holds the admission webhooks (defaulting and validation) of both kinds, so that
 // api/ stays free of controller-runtime logic.
 package webhook

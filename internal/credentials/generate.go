@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package credentials generates the temporary login emails and passwords handed to support staff.
 // Everything random comes from crypto/rand.
 package credentials

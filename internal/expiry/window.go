@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package expiry computes a grant's validity window from its spec. The grant controller and the
 // auth service both use it, so "is this grant valid now" has one answer everywhere.
 package expiry

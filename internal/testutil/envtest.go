@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package testutil starts the real control plane (etcd and kube-apiserver, built by
 // hack/build-control-plane.sh) for integration tests, with the project's CRDs installed.
 package testutil

@@ -1,0 +1,183 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs the Support Access Operator: the grant and policy controllers (leader
+// elected), the admission webhooks and the auth service (on every replica).
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/controllers"
+)
+
+var (
+	scheme   = runtime.NewScheme()
+	setupLog = ctrl.Log.WithName("setup")
+)
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(supportaccessv1alpha1.AddToScheme(scheme))
+}
+
+// options are the manager's command-line flags (SPEC §8).
+type options struct {
+	metricsAddr        string
+	metricsSecure      bool
+	probeAddr          string
+	leaderElect        bool
+	authAddr           string
+	authCertDir        string
+	webhookCertDir     string
+	webhookPort        int
+	disableWebhooks    bool
+	loginDomain        string
+	loginURL           string
+	maxGrantDuration   time.Duration
+	limitedClusterRole string
+	fullClusterRole    string
+	grantWorkers       int
+	enableHTTP2        bool
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error) {
+	o := &options{}
+	// --kubeconfig is registered by controller-runtime's config package on the default FlagSet.
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "The address the metrics endpoint binds to, "+
+		"e.g. :8443 (HTTPS) or :8080 (HTTP with --metrics-secure=false). 0 disables it.")
+	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election for the controllers, "+
+		"so that only one replica reconciles at a time. The auth service runs on every replica regardless.")
+	fs.StringVar(&o.authAddr, "auth-bind-address", ":8444", "The address the auth service (login, sessions, "+
+		"TokenReview) binds to. 0 disables it.")
+	fs.StringVar(&o.authCertDir, "auth-cert-dir", "", "Directory with tls.crt and tls.key for the auth service. "+
+		"Empty serves plain HTTP, for local runs only.")
+	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the admission "+
+		"webhooks (default: controller-runtime's <temp>/k8s-webhook-server/serving-certs).")
+	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
+	fs.BoolVar(&o.disableWebhooks, "disable-webhooks", false, "Do not serve the admission webhooks "+
+		"(the CRD schema still enforces every rule that does not need the current time or other objects).")
+	fs.StringVar(&o.loginDomain, "login-domain", "support.invalid", "Domain of the issued login emails.")
+	fs.StringVar(&o.loginURL, "login-url", "", "Where support staff log in; copied into each credentials Secret when set.")
+	fs.DurationVar(&o.maxGrantDuration, "max-grant-duration", 720*time.Hour, "Longest spec.duration a grant may ask "+
+		"for in accounts whose AccountSessionPolicy sets no maxGrantDuration.")
+	fs.StringVar(&o.limitedClusterRole, "limited-cluster-role", "supportaccess-limited", "ClusterRole bound to support users of Limited grants.")
+	fs.StringVar(&o.fullClusterRole, "full-cluster-role", "supportaccess-full", "ClusterRole bound to support users of Full grants.")
+	fs.IntVar(&o.grantWorkers, "grant-workers", 16, "Grants reconciled concurrently.")
+	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics and webhooks over HTTP/2 "+
+		"(off by default: CVE-2023-44487 and CVE-2023-39325).")
+	zapOpts := &zap.Options{Development: false}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if o.maxGrantDuration < 15*time.Minute {
+		return nil, nil, fmt.Errorf("--max-grant-duration=%s: must be at least 15m", o.maxGrantDuration)
+	}
+	if o.grantWorkers < 1 {
+		return nil, nil, fmt.Errorf("--grant-workers=%d: must be at least 1", o.grantWorkers)
+	}
+	return o, zapOpts, nil
+}
+
+func main() {
+	o, zapOpts, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(zapOpts)))
+	if err := run(o); err != nil {
+		setupLog.Error(err, "Manager exited with an error")
+		os.Exit(1)
+	}
+}
+
+func run(o *options) error {
+	var tlsOpts []func(*tls.Config)
+	if !o.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+
+	metricsOpts := metricsserver.Options{
+		BindAddress:   o.metricsAddr,
+		SecureServing: o.metricsSecure,
+		TLSOpts:       tlsOpts,
+	}
+	if o.metricsSecure {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	restConfig, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w", err)
+	}
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsOpts,
+		HealthProbeBindAddress: o.probeAddr,
+		LeaderElection:         o.leaderElect,
+		LeaderElectionID:       "support-access-operator.supportaccess.io",
+		// Release the lease on a clean shutdown so a standby takes over at once, not after the
+		// lease duration; safe because run returns right after the manager stops.
+		LeaderElectionReleaseOnCancel: true,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port:    o.webhookPort,
+			CertDir: o.webhookCertDir,
+			TLSOpts: tlsOpts,
+		}),
+		Cache:  controllers.CacheOptions(),
+		Client: controllers.ClientOptions(),
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+
+	if err := setupControllers(mgr, o); err != nil {
+		return err
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("add ready check: %w", err)
+	}
+
+	setupLog.Info("Starting manager", "leaderElection", o.leaderElect, "webhooks", !o.disableWebhooks,
+		"authBindAddress", o.authAddr, "loginDomain", o.loginDomain)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/expiry"
+)
+
+// GrantOptions are the operator-wide settings the grant controller applies.
+type GrantOptions struct {
+	// LoginDomain is the domain of issued login emails.
+	LoginDomain string
+	// LoginURL, when set, is copied into each credentials Secret.
+	LoginURL string
+	// MaxGrantDuration caps every grant's window, even one admitted while the webhook was down.
+	MaxGrantDuration time.Duration
+	// LimitedClusterRole and FullClusterRole are bound to support users by access level.
+	LimitedClusterRole string
+	FullClusterRole    string
+	// MaxConcurrentReconciles lets issuing overlap: 10,000 grants are bound by the API server's
+	// write rate only when writes run side by side.
+	MaxConcurrentReconciles int
+	// ConflictRetryInterval is how often a grant blocked by a foreign Secret looks again: that
+	// Secret is outside the filtered cache, so no watch event announces its removal.
+	ConflictRetryInterval time.Duration
+}
+
+// SupportAccessGrantReconciler turns a SupportAccessGrant into a credentials Secret and a
+// RoleBinding, keeps them for the validity window and removes them on expiry, revocation or
+// deletion.
+type SupportAccessGrantReconciler struct {
+	client.Client
+	// APIReader reads around the cache: the only way to see a Secret the operator does not own.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Clock     clock.PassiveClock
+	Recorder  recorder.EventRecorder
+	Options   GrantOptions
+}
+
+// +kubebuilder:rbac:groups=supportaccess.io,resources=supportaccessgrants,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=supportaccess.io,resources=supportaccessgrants/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=supportaccess.io,resources=supportaccessgrants/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=supportaccess-limited;supportaccess-full
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile moves one grant towards its desired state. It is level-triggered: whatever happened
+// before (a crash, a missed event), the same inputs lead to the same result.
+func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
+
+	grant := &supportaccessv1alpha1.SupportAccessGrant{}
+	if err := r.Get(ctx, req.NamespacedName, grant); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if !grant.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, grant)
+	}
+
+	if !controllerutil.ContainsFinalizer(grant, supportaccessv1alpha1.GrantFinalizer) {
+		orig := grant.DeepCopy()
+		controllerutil.AddFinalizer(grant, supportaccessv1alpha1.GrantFinalizer)
+		if err := r.Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+
+	now := r.Clock.Now()
+	window := expiry.Of(grant, r.Options.MaxGrantDuration)
+	orig := grant.DeepCopy()
+
+	var (
+		result   ctrl.Result
+		replaced bool
+		err      error
+	)
+	switch {
+	case grant.Spec.Revoked:
+		err = r.revoke(ctx, grant, now)
+	case window.Expired(now):
+		err = r.expire(ctx, grant, window)
+	default:
+		result, replaced, err = r.issue(ctx, grant, window, now)
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	grant.Status.ObservedGeneration = grant.Generation
+	if err := r.patchStatus(ctx, orig, grant); err != nil {
+		if errors.Is(err, errStaleObject) {
+			// A newer version of the grant exists; its watch event has queued it again.
+			log.V(1).Info("Grant changed while reconciling; will retry with the newer version", "grant", klog.KObj(grant))
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	r.emitTransitionEvents(orig, grant, window, replaced)
+
+	if result.RequeueAfter > 0 {
+		log.V(1).Info("Scheduled next check", "grant", klog.KObj(grant), "after", result.RequeueAfter)
+	}
+	return result, nil
+}
+
+// nextCheck returns when this Active grant must be looked at again with nothing else happening:
+// the exact end of the window (as Kubernetes' bootstrap token cleaner does), or the ExpiringSoon
+// warning if that comes first and has not fired yet.
+func nextCheck(window expiry.Window, now time.Time) time.Duration {
+	next := window.End
+	if warnAt := window.WarnAt(); now.Before(warnAt) {
+		next = warnAt
+	}
+	d := next.Sub(now)
+	if d <= 0 {
+		// Never a non-positive RequeueAfter: the caller's clock reading is already past the
+		// deadline, so look again right away.
+		d = time.Millisecond
+	}
+	return d
+}
+
+// SetupWithManager registers the controller and its watches. The cache indexes it relies on are
+// registered once per manager by RegisterIndexes.
+func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	workers := r.Options.MaxConcurrentReconciles
+	if workers < 1 {
+		workers = 1
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&supportaccessv1alpha1.SupportAccessGrant{}).
+		// A Secret or RoleBinding deleted or edited by hand brings its grant back here.
+		Owns(&corev1.Secret{}).
+		Owns(&rbacv1.RoleBinding{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
+		Named("supportaccessgrant").
+		Complete(r)
+}
+
+// finalize removes everything the grant gave before letting it go.
+func (r *SupportAccessGrantReconciler) finalize(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	if !controllerutil.ContainsFinalizer(grant, supportaccessv1alpha1.GrantFinalizer) {
+		return nil
+	}
+	if err := r.removeAccess(ctx, grant); err != nil {
+		return err
+	}
+	orig := grant.DeepCopy()
+	controllerutil.RemoveFinalizer(grant, supportaccessv1alpha1.GrantFinalizer)
+	if err := r.Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	logf.FromContext(ctx).Info("Removed access of deleted grant", "grant", klog.KObj(grant))
+	return nil
+}
+
+// removeAccess deletes the credentials, the RoleBinding and every session of the grant.
+func (r *SupportAccessGrantReconciler) removeAccess(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	if err := r.deleteSecret(ctx, grant); err != nil {
+		return err
+	}
+	if err := r.deleteRoleBinding(ctx, grant); err != nil {
+		return err
+	}
+	return r.endSessions(ctx, grant)
+}
+
+// revoke ends access for good.
+func (r *SupportAccessGrantReconciler) revoke(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, now time.Time) error {
+	if err := r.removeAccess(ctx, grant); err != nil {
+		return err
+	}
+	setRevokedStatus(grant, now)
+	return nil
+}
+
+// expire ends access at the end of the window; a renewal (spec.renewedAt) brings it back.
+func (r *SupportAccessGrantReconciler) expire(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) error {
+	if err := r.removeAccess(ctx, grant); err != nil {
+		return err
+	}
+	setExpiredStatus(grant, window)
+	return nil
+}
+
+// issue makes sure an Active grant has its credentials and binding, and schedules the next check.
+// replaced reports fresh credentials issued in place of live ones.
+func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (_ ctrl.Result, replaced bool, _ error) {
+	log := logf.FromContext(ctx)
+	creds, err := r.ensureSecret(ctx, grant, window)
+	if err != nil {
+		var conflict *secretConflictError
+		if asSecretConflict(err, &conflict) {
+			log.Info("Credentials Secret exists and belongs to someone else", "grant", klog.KObj(grant), "secret", conflict.name)
+			setConflictStatus(grant, conflict)
+			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, false, nil
+		}
+		return ctrl.Result{}, false, err
+	}
+	if creds.replaced {
+		// The old credentials are gone: sessions opened with them must end too.
+		if err := r.endSessions(ctx, grant); err != nil {
+			return ctrl.Result{}, false, err
+		}
+	}
+	if err := r.ensureRoleBinding(ctx, grant, creds.email); err != nil {
+		return ctrl.Result{}, false, err
+	}
+	setActiveStatus(grant, creds, window, now)
+	return ctrl.Result{RequeueAfter: nextCheck(window, now)}, creds.replaced, nil
+}
+
+// loggerFor is a small helper so the child-object files log with the same keys.
+func loggerFor(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) logr.Logger {
+	return logf.FromContext(ctx).WithValues("grant", klog.KObj(grant))
+}

@@ -1,0 +1,109 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/expiry"
+)
+
+// maxEventNote is the API's limit on an event's note.
+const maxEventNote = 1024
+
+// emitTransitionEvents announces what this reconcile changed, once it is written. Every event
+// derives from the difference between the status read and the status written, so a reconcile that
+// changes nothing announces nothing. Notes carry the grant's reason, never a password.
+// replaced says this reconcile issued fresh credentials in place of live ones.
+func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, replaced bool) {
+	before, after := orig.Status, grant.Status
+	event := func(eventType, reason, action, note string) {
+		if grant.Spec.Reason != "" {
+			note += " (reason: " + grant.Spec.Reason + ")"
+		}
+		r.Recorder.Eventf(grant, nil, eventType, reason, action, "%s", truncate(note, maxEventNote))
+		grantTransitions.WithLabelValues(reason).Inc()
+	}
+	until := formatTime(window.End)
+
+	switch {
+	case after.Phase == supportaccessv1alpha1.GrantPhaseRevoked && before.Phase != after.Phase:
+		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonRevoked, "Revoke",
+			"Access revoked: credentials deleted and sessions ended")
+	case after.Phase == supportaccessv1alpha1.GrantPhaseExpired && before.Phase != after.Phase:
+		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonExpired, "Expire",
+			fmt.Sprintf("Access expired at %s: credentials deleted and sessions ended", until))
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseExpired:
+		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonRenewed, "Renew",
+			fmt.Sprintf("Renewed with fresh credentials for %s in Secret %s, valid until %s", after.LoginEmail, after.SecretName, until))
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.LoginEmail == "":
+		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonIssued, "Issue",
+			fmt.Sprintf("Issued credentials for %s in Secret %s, valid until %s", after.LoginEmail, after.SecretName, until))
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && replaced:
+		event(corev1.EventTypeWarning, "CredentialsReplaced", "Issue",
+			fmt.Sprintf("Secret %s was deleted or emptied: issued fresh credentials for %s and ended the old sessions", after.SecretName, after.LoginEmail))
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseActive &&
+		!timesEqual(before.ExpiresAt, after.ExpiresAt):
+		reason := "ValidityChanged"
+		if grant.Spec.RenewedAt != nil {
+			reason = supportaccessv1alpha1.ReasonRenewed
+		}
+		event(corev1.EventTypeNormal, reason, "Renew", fmt.Sprintf("Credentials for %s now valid until %s", after.LoginEmail, until))
+	}
+
+	if conditionNewlyTrue(before, after, ConditionExpiringSoon) {
+		event(corev1.EventTypeWarning, "ExpiringSoon", "Warn", fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", until))
+	}
+	if c := meta.FindStatusCondition(after.Conditions, supportaccessv1alpha1.ConditionReady); c != nil &&
+		c.Reason == supportaccessv1alpha1.ReasonSecretConflict && !conditionHasReason(before, supportaccessv1alpha1.ConditionReady, c.Reason) {
+		event(corev1.EventTypeWarning, supportaccessv1alpha1.ReasonSecretConflict, "Issue", c.Message)
+	}
+}
+
+func conditionNewlyTrue(before, after supportaccessv1alpha1.SupportAccessGrantStatus, condType string) bool {
+	return meta.IsStatusConditionTrue(after.Conditions, condType) && !meta.IsStatusConditionTrue(before.Conditions, condType)
+}
+
+func conditionHasReason(s supportaccessv1alpha1.SupportAccessGrantStatus, condType, reason string) bool {
+	c := meta.FindStatusCondition(s.Conditions, condType)
+	return c != nil && c.Reason == reason
+}
+
+func timesEqual(a, b *metav1.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(b)
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,277 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/credentials"
+	"github.com/supportaccess/support-access-operator/internal/expiry"
+)
+
+const (
+	componentCredentials = "credentials"
+	// maxEmailDraws bounds the retries on an email collision (60 random bits: one retry is
+	// already a once-in-the-universe event).
+	maxEmailDraws = 10
+)
+
+// SecretName returns the name of the grant's credentials Secret: spec.secretName, or
+// "<grant name>-credentials".
+func SecretName(grant *supportaccessv1alpha1.SupportAccessGrant) string {
+	if grant.Spec.SecretName != "" {
+		return grant.Spec.SecretName
+	}
+	return grant.Name + supportaccessv1alpha1.SecretNameSuffix
+}
+
+// issuedCredentials describes the Secret ensureSecret left in place. The password is not kept.
+type issuedCredentials struct {
+	email      string
+	secretName string
+	// fresh is true when this reconcile generated the credentials.
+	fresh bool
+	// replaced is true when fresh credentials replace ones that were live (Secret deleted or
+	// emptied by hand): sessions opened with the old ones must end.
+	replaced bool
+}
+
+// secretConflictError says the Secret name is taken by a Secret the grant does not own.
+type secretConflictError struct{ name string }
+
+func (e *secretConflictError) Error() string {
+	return fmt.Sprintf("Secret %q exists and is not owned by this grant", e.name)
+}
+
+func asSecretConflict(err error, target **secretConflictError) bool { return errors.As(err, target) }
+
+// ensureSecret makes the credentials Secret match the grant: created with fresh credentials when
+// missing, and otherwise restored to what the grant says (email, expiry, labels) so that editing
+// it never widens or extends access. The password in place is kept: renewal of an Active grant
+// keeps its credentials.
+func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+	name := SecretName(grant)
+	key := types.NamespacedName{Namespace: grant.Namespace, Name: name}
+
+	secret := &corev1.Secret{}
+	err := r.Get(ctx, key, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+		return r.createSecret(ctx, grant, window)
+	case err != nil:
+		return issuedCredentials{}, fmt.Errorf("get Secret %s: %w", key, err)
+	}
+	if !metav1.IsControlledBy(secret, grant) {
+		// Labelled as ours but controlled by another grant (two grants naming one Secret).
+		return issuedCredentials{}, &secretConflictError{name: name}
+	}
+	return r.syncSecret(ctx, grant, secret, window)
+}
+
+// createSecret issues fresh credentials. The cache only holds the operator's labelled Secrets, so
+// a foreign Secret of the same name shows up as AlreadyExists and is then read around the cache.
+func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+	name := SecretName(grant)
+	email, err := r.uniqueEmail(ctx)
+	if err != nil {
+		return issuedCredentials{}, err
+	}
+	password, err := credentials.Password()
+	if err != nil {
+		return issuedCredentials{}, fmt.Errorf("generate password: %w", err)
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: grant.Namespace, Name: name},
+		Type:       supportaccessv1alpha1.SecretTypeCredentials,
+		Data: map[string][]byte{
+			supportaccessv1alpha1.SecretKeyPassword: []byte(password),
+		},
+	}
+	r.setSecretContent(grant, secret, email, window)
+	if err := controllerutil.SetControllerReference(grant, secret, r.Scheme); err != nil {
+		return issuedCredentials{}, fmt.Errorf("set owner of Secret %s: %w", name, err)
+	}
+	if err := r.Create(ctx, secret); err != nil {
+		if !apierrors.IsAlreadyExists(err) {
+			return issuedCredentials{}, fmt.Errorf("create Secret %s/%s: %w", grant.Namespace, name, err)
+		}
+		return r.adoptExistingSecret(ctx, grant, window)
+	}
+	loggerFor(ctx, grant).Info("Issued credentials", "secret", name, "email", email)
+	wasLive := grant.Status.Phase == supportaccessv1alpha1.GrantPhaseActive && grant.Status.LoginEmail != ""
+	return issuedCredentials{email: email, secretName: name, fresh: true, replaced: wasLive}, nil
+}
+
+// adoptExistingSecret handles a Secret that exists but was not in the cache: either ours and the
+// cache has not caught up, or someone else's, which is never touched.
+func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+	name := SecretName(grant)
+	existing := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, existing); err != nil {
+		return issuedCredentials{}, fmt.Errorf("read existing Secret %s/%s: %w", grant.Namespace, name, err)
+	}
+	if !metav1.IsControlledBy(existing, grant) {
+		return issuedCredentials{}, &secretConflictError{name: name}
+	}
+	return r.syncSecret(ctx, grant, existing, window)
+}
+
+// syncSecret restores an owned Secret to the grant's values, writing only when something differs.
+func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, secret *corev1.Secret, window expiry.Window) (issuedCredentials, error) {
+	creds := issuedCredentials{email: grant.Status.LoginEmail, secretName: secret.Name}
+	if creds.email == "" {
+		// Issued before a crash, before status recorded it: the Secret is the only record.
+		creds.email = string(secret.Data[supportaccessv1alpha1.SecretKeyEmail])
+	}
+	if creds.email == "" {
+		email, err := r.uniqueEmail(ctx)
+		if err != nil {
+			return issuedCredentials{}, err
+		}
+		creds.email, creds.fresh = email, true
+	}
+
+	orig := secret.DeepCopy()
+	if len(secret.Data[supportaccessv1alpha1.SecretKeyPassword]) == 0 {
+		// The password was removed by hand: the old one is gone, issue a new one.
+		password, err := credentials.Password()
+		if err != nil {
+			return issuedCredentials{}, fmt.Errorf("generate password: %w", err)
+		}
+		if secret.Data == nil {
+			secret.Data = map[string][]byte{}
+		}
+		secret.Data[supportaccessv1alpha1.SecretKeyPassword] = []byte(password)
+		creds.fresh, creds.replaced = true, true
+	}
+	r.setSecretContent(grant, secret, creds.email, window)
+	if secretContentEqual(orig, secret) {
+		return creds, nil
+	}
+	if err := r.Patch(ctx, secret, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		return issuedCredentials{}, fmt.Errorf("update Secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	}
+	loggerFor(ctx, grant).V(1).Info("Restored credentials Secret", "secret", secret.Name)
+	return creds, nil
+}
+
+// setSecretContent writes everything but the password: labels and the public keys.
+func (r *SupportAccessGrantReconciler) setSecretContent(grant *supportaccessv1alpha1.SupportAccessGrant, secret *corev1.Secret, email string, window expiry.Window) {
+	if secret.Labels == nil {
+		secret.Labels = map[string]string{}
+	}
+	secret.Labels[supportaccessv1alpha1.LabelManagedBy] = supportaccessv1alpha1.ManagedByValue
+	secret.Labels[supportaccessv1alpha1.LabelGrant] = grant.Name
+	secret.Labels[supportaccessv1alpha1.LabelComponent] = componentCredentials
+	if secret.Data == nil {
+		secret.Data = map[string][]byte{}
+	}
+	secret.Data[supportaccessv1alpha1.SecretKeyEmail] = []byte(email)
+	secret.Data[supportaccessv1alpha1.SecretKeyExpiresAt] = []byte(window.End.UTC().Format(time.RFC3339))
+	if r.Options.LoginURL != "" {
+		secret.Data[supportaccessv1alpha1.SecretKeyLoginURL] = []byte(r.Options.LoginURL)
+	} else {
+		delete(secret.Data, supportaccessv1alpha1.SecretKeyLoginURL)
+	}
+}
+
+func secretContentEqual(a, b *corev1.Secret) bool {
+	if len(a.Data) != len(b.Data) || len(a.Labels) != len(b.Labels) {
+		return false
+	}
+	for k, v := range b.Data {
+		if string(a.Data[k]) != string(v) {
+			return false
+		}
+	}
+	for k, v := range b.Labels {
+		if a.Labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// uniqueEmail draws login emails until one is unused by every grant and credentials Secret in
+// the cluster (both looked up through cache indexes: no API call).
+func (r *SupportAccessGrantReconciler) uniqueEmail(ctx context.Context) (string, error) {
+	for range maxEmailDraws {
+		email, err := credentials.Email(r.Options.LoginDomain)
+		if err != nil {
+			return "", fmt.Errorf("generate login email: %w", err)
+		}
+		used, err := r.emailInUse(ctx, email)
+		if err != nil {
+			return "", err
+		}
+		if !used {
+			return email, nil
+		}
+	}
+	return "", fmt.Errorf("no unused login email after %d draws", maxEmailDraws)
+}
+
+func (r *SupportAccessGrantReconciler) emailInUse(ctx context.Context, email string) (bool, error) {
+	grants := &supportaccessv1alpha1.SupportAccessGrantList{}
+	if err := r.List(ctx, grants, client.MatchingFields{IndexGrantLoginEmail: email}); err != nil {
+		return false, fmt.Errorf("look up grants by login email: %w", err)
+	}
+	if len(grants.Items) > 0 {
+		return true, nil
+	}
+	secrets := &corev1.SecretList{}
+	if err := r.List(ctx, secrets, client.MatchingFields{IndexSecretEmail: email}); err != nil {
+		return false, fmt.Errorf("look up Secrets by login email: %w", err)
+	}
+	return len(secrets.Items) > 0, nil
+}
+
+// deleteSecret deletes the grant's credentials Secret if the grant owns it. The UID precondition
+// makes sure a Secret recreated in between (by anyone) is not deleted by mistake.
+func (r *SupportAccessGrantReconciler) deleteSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	name := SecretName(grant)
+	secret := &corev1.Secret{}
+	if err := r.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, secret); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !metav1.IsControlledBy(secret, grant) {
+		return nil
+	}
+	return deleteWithUID(ctx, r.Client, secret)
+}
+
+// deleteWithUID deletes obj only if it is still the object we read (same UID), ignoring NotFound
+// and Conflict as Kubernetes' token cleaner does: either means it is already gone or replaced.
+func deleteWithUID(ctx context.Context, c client.Client, obj client.Object) error {
+	uid := obj.GetUID()
+	err := c.Delete(ctx, obj, client.Preconditions{UID: &uid}, client.PropagationPolicy(metav1.DeletePropagationBackground))
+	if err == nil || apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return fmt.Errorf("delete %T %s/%s: %w", obj, obj.GetNamespace(), obj.GetName(), err)
+}

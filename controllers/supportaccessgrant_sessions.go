@@ -1,0 +1,55 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+)
+
+// ComponentSession labels the Leases that hold login sessions (one per session, SPEC §5.3).
+const ComponentSession = "session"
+
+// SessionLabels select every session Lease of one grant.
+func SessionLabels(grantName string) client.MatchingLabels {
+	return client.MatchingLabels{
+		supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
+		supportaccessv1alpha1.LabelComponent: ComponentSession,
+		supportaccessv1alpha1.LabelGrant:     grantName,
+	}
+}
+
+// endSessions deletes every session of the grant. The auth service already refuses them from the
+// moment the grant stops being Active; deleting the Leases makes that true on every replica and
+// after any restart too.
+func (r *SupportAccessGrantReconciler) endSessions(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	sessions := &coordinationv1.LeaseList{}
+	if err := r.List(ctx, sessions, client.InNamespace(grant.Namespace), SessionLabels(grant.Name)); err != nil {
+		return fmt.Errorf("list sessions of grant %s/%s: %w", grant.Namespace, grant.Name, err)
+	}
+	for i := range sessions.Items {
+		if err := deleteWithUID(ctx, r.Client, &sessions.Items[i]); err != nil {
+			return fmt.Errorf("end session of grant %s/%s: %w", grant.Namespace, grant.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/expiry"
+)
+
+// ConditionExpiringSoon is True once a grant is past WarningFraction of its window.
+const ConditionExpiringSoon = "ExpiringSoon"
+
+// errStaleObject means the grant changed since we read it; its newer version is already queued.
+var errStaleObject = errors.New("grant changed since it was read")
+
+// patchStatus writes the status only when it changed, with an optimistic lock: a reconcile working
+// from a stale cached copy must not overwrite (or re-announce) what a newer one wrote.
+func (r *SupportAccessGrantReconciler) patchStatus(ctx context.Context, orig, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	if equality.Semantic.DeepEqual(orig.Status, grant.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return errStaleObject
+		}
+		return fmt.Errorf("update status: %w", err)
+	}
+	return nil
+}
+
+func setCondition(grant *supportaccessv1alpha1.SupportAccessGrant, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&grant.Status.Conditions, metav1.Condition{
+		Type:               condType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: grant.Generation,
+	})
+}
+
+// setActiveStatus records issued credentials valid for window.
+func setActiveStatus(grant *supportaccessv1alpha1.SupportAccessGrant, creds issuedCredentials, window expiry.Window, now time.Time) {
+	s := &grant.Status
+	firstIssue := s.LoginEmail == ""
+	if creds.fresh || s.IssuedAt == nil {
+		s.IssuedAt = &metav1.Time{Time: now}
+	}
+	s.Phase = supportaccessv1alpha1.GrantPhaseActive
+	s.LoginEmail = creds.email
+	s.SecretName = creds.secretName
+	s.ExpiresAt = &metav1.Time{Time: window.End}
+	s.RevokedAt = nil
+
+	reason := supportaccessv1alpha1.ReasonIssued
+	if !firstIssue && grant.Spec.RenewedAt != nil {
+		reason = supportaccessv1alpha1.ReasonRenewed
+	}
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionTrue, reason,
+		fmt.Sprintf("Credentials in Secret %s are valid until %s", creds.secretName, formatTime(window.End)))
+
+	if now.Before(window.WarnAt()) {
+		setCondition(grant, ConditionExpiringSoon, metav1.ConditionFalse, "WithinWindow",
+			fmt.Sprintf("Access expires at %s", formatTime(window.End)))
+	} else {
+		setCondition(grant, ConditionExpiringSoon, metav1.ConditionTrue, "ExpiringSoon",
+			fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", formatTime(window.End)))
+	}
+}
+
+// setExpiredStatus records that the window has ended.
+func setExpiredStatus(grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) {
+	s := &grant.Status
+	s.Phase = supportaccessv1alpha1.GrantPhaseExpired
+	s.ExpiresAt = &metav1.Time{Time: window.End}
+	s.SecretName = ""
+	s.ActiveSessions = 0
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonExpired,
+		fmt.Sprintf("Access expired at %s; credentials are deleted. Set spec.renewedAt to renew with fresh credentials", formatTime(window.End)))
+	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+}
+
+// setRevokedStatus records the revocation; revokedAt keeps the first time it was observed.
+func setRevokedStatus(grant *supportaccessv1alpha1.SupportAccessGrant, now time.Time) {
+	s := &grant.Status
+	if s.RevokedAt == nil {
+		s.RevokedAt = &metav1.Time{Time: now}
+	}
+	s.Phase = supportaccessv1alpha1.GrantPhaseRevoked
+	s.SecretName = ""
+	s.ActiveSessions = 0
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRevoked,
+		fmt.Sprintf("Access revoked at %s; credentials are deleted and sessions ended. Create a new grant to give access again", formatTime(s.RevokedAt.Time)))
+	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+}
+
+// setConflictStatus records that the Secret name is taken by a Secret the grant does not own.
+func setConflictStatus(grant *supportaccessv1alpha1.SupportAccessGrant, conflict *secretConflictError) {
+	s := &grant.Status
+	if s.Phase == "" || s.Phase == supportaccessv1alpha1.GrantPhaseActive {
+		s.Phase = supportaccessv1alpha1.GrantPhasePending
+	}
+	s.SecretName = ""
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonSecretConflict,
+		fmt.Sprintf("Secret %s already exists and is not owned by this grant; it is left untouched. Delete it or set spec.secretName on a new grant", conflict.name))
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
