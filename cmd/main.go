@@ -163,7 +163,11 @@ func run(o *options) error {
 		return fmt.Errorf("create manager: %w", err)
 	}
 
+	ctx := ctrl.SetupSignalHandler()
 	if err := setupControllers(mgr, o); err != nil {
+		return err
+	}
+	if err := setupAuth(ctx, mgr, o); err != nil {
 		return err
 	}
 
@@ -176,7 +180,7 @@ func run(o *options) error {
 
 	setupLog.Info("Starting manager", "leaderElection", o.leaderElect, "webhooks", !o.disableWebhooks,
 		"authBindAddress", o.authAddr, "loginDomain", o.loginDomain)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}
 	return nil

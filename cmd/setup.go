@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/supportaccess/support-access-operator/controllers"
+	"github.com/supportaccess/support-access-operator/internal/auth"
 )
 
 // setupControllers registers the cache indexes, the controllers and their metrics with mgr.
@@ -54,6 +55,22 @@ func setupControllers(mgr ctrl.Manager, o *options) error {
 	}
 	if err := metrics.Registry.Register(controllers.NewGrantCollector(mgr.GetCache())); err != nil {
 		return fmt.Errorf("register grant metrics: %w", err)
+	}
+	return nil
+}
+
+// setupAuth adds the auth service (every replica) and its session upkeep to mgr.
+func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options) error {
+	addr := o.authAddr
+	if addr == "0" {
+		addr = ""
+	}
+	if _, err := auth.Setup(ctx, mgr, auth.Options{
+		Addr:             addr,
+		CertDir:          o.authCertDir,
+		MaxGrantDuration: o.maxGrantDuration,
+	}); err != nil {
+		return fmt.Errorf("set up auth service: %w", err)
 	}
 	return nil
 }

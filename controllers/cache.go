@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/credentials"
 )
 
 // CacheOptions scopes the manager's cache to the operator's own Secrets, RoleBindings and
@@ -35,10 +36,21 @@ func CacheOptions() cache.Options {
 	ours := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{
 		supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
 	})}
+	stripManagedFields := cache.TransformStripManagedFields()
+	secrets := ours
+	// Credentials Secrets are cached with their password replaced by its SHA-256: the auth service
+	// compares digests, and nothing else in the manager needs the plaintext.
+	secrets.Transform = func(obj any) (any, error) {
+		obj, err := stripManagedFields(obj)
+		if secret, ok := obj.(*corev1.Secret); ok && err == nil {
+			credentials.HidePassword(secret)
+		}
+		return obj, err
+	}
 	return cache.Options{
-		DefaultTransform: cache.TransformStripManagedFields(),
+		DefaultTransform: stripManagedFields,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}:        ours,
+			&corev1.Secret{}:        secrets,
 			&rbacv1.RoleBinding{}:   ours,
 			&coordinationv1.Lease{}: ours,
 		},

@@ -157,7 +157,7 @@ func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *su
 	}
 
 	orig := secret.DeepCopy()
-	if len(secret.Data[supportaccessv1alpha1.SecretKeyPassword]) == 0 {
+	if !credentials.HasPassword(secret) {
 		// The password was removed by hand: the old one is gone, issue a new one.
 		password, err := credentials.Password()
 		if err != nil {

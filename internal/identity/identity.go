@@ -19,6 +19,7 @@ limitations under the License.
 package identity
 
 import (
+	"strings"
 	"time"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
@@ -60,4 +61,9 @@ func Extra(grant, account string, expiresAt time.Time) map[string][]string {
 		ExtraAccount:   {account},
 		ExtraExpiresAt: {expiresAt.UTC().Format(time.RFC3339)},
 	}
+}
+
+// EmailFromUsername returns the login email of a support user's username.
+func EmailFromUsername(username string) (string, bool) {
+	return strings.CutPrefix(username, UsernamePrefix)
 }

@@ -1,0 +1,88 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package auth
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/supportaccess/support-access-operator/internal/session"
+	"github.com/supportaccess/support-access-operator/internal/throttle"
+)
+
+// offlineService is a Service with empty indexes and no API client: every decoder and refusal
+// path runs, and nothing can reach a cluster.
+func offlineService() *Service {
+	clk := clocktesting.NewFakeClock(time.Now())
+	limiter := func() Limiter {
+		return throttle.New(throttle.Config{Window: time.Minute, MaxFailures: 1 << 15, MaxKeys: 1000, Clock: clk})
+	}
+	return &Service{
+		sessions:  session.NewStore(nil, clk),
+		index:     &index{},
+		emails:    limiter(),
+		addresses: limiter(),
+		clock:     clk,
+		metrics:   newAuthMetrics(),
+		log:       logr.Discard(),
+	}
+}
+
+// fuzzEndpoint checks that whatever body arrives, the answer is a deliberate 2xx or 4xx (a 5xx
+// or panic would be a bug; on /tokenreview a 5xx would also make kube-apiserver retry).
+func fuzzEndpoint(f *testing.F, path string, seeds ...string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	h := offlineService().Handler()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 || rec.Code < 200 {
+			t.Fatalf("status %d for body %q", rec.Code, body)
+		}
+		if path == "/tokenreview" && rec.Code == http.StatusOK && bytes.Contains(rec.Body.Bytes(), []byte(`"authenticated":true`)) {
+			t.Fatalf("authenticated a fuzzed token: %q", body)
+		}
+	})
+}
+
+func FuzzLoginDecoder(f *testing.F) {
+	fuzzEndpoint(f, "/v1/login",
+		`{"email":"support-abc@support.test","password":"x"}`,
+		`{"email":"","password":""}`,
+		`{"email":"a","password":"b","extra":1}`,
+		`{"email":"\u0000","password":"\ud800"}`,
+		`[]`, `null`, `{`, ``, `{"email":1e999}`,
+	)
+}
+
+func FuzzTokenReviewDecoder(f *testing.F) {
+	fuzzEndpoint(f, "/tokenreview",
+		`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"sat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},"status":{"user":{}}}`,
+		`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"","audiences":["https://kubernetes.default.svc"]}}`,
+		`{"apiVersion":"authentication.k8s.io/v1beta1","kind":"TokenReview","spec":{"token":"x"}}`,
+		`{"spec":{"token":{}}}`, `null`, `"str"`, `{`,
+	)
+}

@@ -1,0 +1,134 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/session"
+)
+
+// UsageInterval is the least time between two writes of one grant's lastUsedAt and
+// activeSessions (SPEC §5.4).
+const UsageInterval = 30 * time.Second
+
+// maintenance runs on the leader only: it deletes the Leases of sessions that can no longer be
+// used (idle, past their lifetime, grant gone or re-issued) and reports usage in grants' status.
+// The token check never depends on it: a dead session is refused whether or not its Lease is gone.
+type maintenance struct {
+	svc    *Service
+	client client.Client
+	tick   time.Duration
+
+	lastReport map[types.NamespacedName]time.Time
+}
+
+func (m *maintenance) NeedLeaderElection() bool { return true }
+
+func (m *maintenance) Start(ctx context.Context) error {
+	ticker := time.NewTicker(m.tick)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			m.run(ctx)
+		}
+	}
+}
+
+type usage struct {
+	active   int32
+	lastUsed time.Time
+}
+
+func (m *maintenance) run(ctx context.Context) {
+	now := m.svc.clock.Now()
+	perGrant := map[types.NamespacedName]*usage{}
+	var dead []*session.Session
+	m.svc.sessions.Range(func(s *session.Session) bool {
+		key := types.NamespacedName{Namespace: s.Namespace, Name: s.Grant}
+		u := perGrant[key]
+		if u == nil {
+			u = &usage{}
+			perGrant[key] = u
+		}
+		if last := s.LastActivity(); last.After(u.lastUsed) {
+			u.lastUsed = last
+		}
+		if _, result := m.svc.checkSession(s, now); result != resultValid {
+			dead = append(dead, s)
+			return true
+		}
+		u.active++
+		return true
+	})
+	for _, s := range dead {
+		if err := m.svc.sessions.Delete(ctx, s); err != nil {
+			m.svc.log.Error(err, "Cannot delete ended session", "namespace", s.Namespace, "grant", s.Grant)
+		}
+	}
+	for key, u := range perGrant {
+		m.report(ctx, key, u, now)
+	}
+	// Grants whose last session went away report zero.
+	m.svc.index.grants.Range(func(k, v any) bool {
+		key := k.(types.NamespacedName)
+		if _, seen := perGrant[key]; !seen && v.(*grantState).grant.Status.ActiveSessions != 0 {
+			m.report(ctx, key, &usage{}, now)
+		}
+		return true
+	})
+}
+
+// report writes one grant's usage when it changed and the grant's debounce interval has passed.
+func (m *maintenance) report(ctx context.Context, key types.NamespacedName, u *usage, now time.Time) {
+	g, ok := m.svc.index.grant(key)
+	if !ok {
+		return
+	}
+	st := g.grant.Status
+	newer := !u.lastUsed.IsZero() && (st.LastUsedAt == nil || u.lastUsed.Truncate(time.Second).After(st.LastUsedAt.Time))
+	if !newer && st.ActiveSessions == u.active {
+		return
+	}
+	if last, ok := m.lastReport[key]; ok && now.Sub(last) < UsageInterval {
+		return
+	}
+	status := map[string]any{"activeSessions": u.active}
+	if newer {
+		status["lastUsedAt"] = u.lastUsed.UTC().Format(time.RFC3339)
+	}
+	patch, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		return
+	}
+	obj := &supportaccessv1alpha1.SupportAccessGrant{}
+	obj.Namespace, obj.Name = key.Namespace, key.Name
+	if err := m.client.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		m.svc.log.V(1).Info("Cannot report grant usage", "grant", key.String(), "error", err.Error())
+		return
+	}
+	m.lastReport[key] = now
+}

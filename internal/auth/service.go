@@ -1,0 +1,146 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package auth is the auth service (SPEC §5): support staff log in with a grant's credentials and
+// get a session token, which kube-apiserver (TokenReview webhook) and HTTP gateways validate here.
+// It runs on every manager replica; sessions are shared through the Kubernetes API.
+package auth
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	"github.com/supportaccess/support-access-operator/internal/session"
+)
+
+// Limiter throttles failed logins per key (email, client address).
+type Limiter interface {
+	Allow(key string) (bool, time.Duration)
+	Failure(key string) int
+	Success(key string)
+}
+
+// Service serves the auth endpoints.
+type Service struct {
+	// Addr is the listen address (--auth-bind-address).
+	Addr string
+	// CertDir holds tls.crt and tls.key; empty serves plain HTTP (local runs only).
+	CertDir string
+
+	sessions *session.Store
+	index    *index
+	// emails and addresses throttle failed logins; separate, so a flood of invented emails
+	// cannot evict the counters of the addresses sending them.
+	emails    Limiter
+	addresses Limiter
+	clock     clock.PassiveClock
+	recorder  recorder.EventRecorder
+	metrics   *authMetrics
+	log       logr.Logger
+
+	// waitForSync blocks until the manager's caches are synced.
+	waitForSync func(context.Context) bool
+	// listening is closed once the listener is bound (tests and readiness wait on it).
+	listening chan struct{}
+	boundAddr net.Addr
+}
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable: every replica serves.
+func (a *Service) NeedLeaderElection() bool { return false }
+
+// Handler returns the HTTP handler of every endpoint.
+func (a *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/login", a.handleLogin)
+	mux.HandleFunc("/v1/logout", a.handleLogout)
+	mux.HandleFunc("/v1/session", a.handleSession)
+	mux.HandleFunc("/tokenreview", a.handleTokenReview)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "endpoints: POST /v1/login, POST /v1/logout, GET /v1/session, POST /tokenreview")
+	})
+	return mux
+}
+
+// Start implements manager.Runnable: it serves until ctx ends, then shuts down gracefully.
+func (a *Service) Start(ctx context.Context) error {
+	if a.waitForSync != nil && !a.waitForSync(ctx) {
+		return errors.New("auth service: caches did not sync")
+	}
+	ln, err := net.Listen("tcp", a.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s for the auth service: %w", a.Addr, err)
+	}
+	a.boundAddr = ln.Addr()
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          nil,
+	}
+	if a.CertDir != "" {
+		watcher, err := certwatcher.New(filepath.Join(a.CertDir, "tls.crt"), filepath.Join(a.CertDir, "tls.key"))
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("load auth service certificate from %s: %w", a.CertDir, err)
+		}
+		go func() {
+			if err := watcher.Start(ctx); err != nil {
+				a.log.Error(err, "Certificate watcher stopped")
+			}
+		}()
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: watcher.GetCertificate})
+		a.log.Info("Serving the auth service over TLS", "address", a.boundAddr.String(), "certDir", a.CertDir)
+	} else {
+		a.log.Info("Serving the auth service over plain HTTP: for local runs only, set --auth-cert-dir in a cluster",
+			"address", a.boundAddr.String())
+	}
+	close(a.listening)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("auth service: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down auth service: %w", err)
+	}
+	return nil
+}
+
+// Listening returns a channel closed once the service is bound, and the bound address.
+func (a *Service) Listening() (<-chan struct{}, func() net.Addr) {
+	return a.listening, func() net.Addr { return a.boundAddr }
+}

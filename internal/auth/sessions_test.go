@@ -1,0 +1,219 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package auth
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+)
+
+// loginEventually logs in once the service has seen the grant (its watch may lag the test's write).
+func loginEventually(t *testing.T, s *testService, grant issued) string {
+	t.Helper()
+	var token string
+	NewWithT(t).Eventually(func() int {
+		status, _, b := s.call(t, http.MethodPost, "/v1/login", "", map[string]string{"email": grant.email, "password": grant.password})
+		if status == http.StatusOK {
+			token = b["token"].(string)
+		}
+		return status
+	}, eventually, poll).Should(Equal(http.StatusOK))
+	return token
+}
+
+// setPolicy creates or updates the account's policy and waits until the service applies it.
+func setPolicy(t *testing.T, ns string, timeout supportaccessv1alpha1.InactivityTimeout, lifetime time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	p := &supportaccessv1alpha1.AccountSessionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "policy"}}
+	err := k8s.Get(ctx, client.ObjectKeyFromObject(p), p)
+	p.Spec.InactivityTimeout = timeout
+	if lifetime > 0 {
+		p.Spec.MaxSessionLifetime = &metav1.Duration{Duration: lifetime}
+	}
+	if err == nil {
+		err = k8s.Update(ctx, p)
+	} else {
+		err = k8s.Create(ctx, p)
+	}
+	if err != nil {
+		t.Fatalf("write policy: %v", err)
+	}
+	want, _ := timeout.Duration()
+	NewWithT(t).Eventually(func() time.Duration { return serviceA.svc.index.settings(ns).InactivityTimeout }, eventually, poll).Should(Equal(want))
+}
+
+func TestInactivityTimeouts(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout supportaccessv1alpha1.InactivityTimeout // "" = no policy: the 30m default
+		want    time.Duration
+	}{{name: "no policy", want: 30 * time.Minute}}
+	for _, v := range supportaccessv1alpha1.InactivityTimeouts {
+		d, _ := v.Duration()
+		tests = append(tests, struct {
+			name    string
+			timeout supportaccessv1alpha1.InactivityTimeout
+			want    time.Duration
+		}{name: string(v), timeout: v, want: d})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			clk.SetTime(time.Now())
+			ns := newNamespace(t)
+			if tt.timeout != "" {
+				setPolicy(t, ns, tt.timeout, 24*time.Hour)
+			}
+			grant := issueGrant(t, ns, "idle", nil)
+			token := loginEventually(t, serviceA, grant)
+
+			// Activity slides the window: a check just before the timeout keeps the session alive.
+			clk.Step(tt.want - time.Second)
+			g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue(), "still valid %s after the last activity", tt.want-time.Second)
+			clk.Step(tt.want - time.Second)
+			g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue(), "the previous check was activity")
+			clk.Step(tt.want)
+			g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "idle for the whole timeout")
+
+			// After an idle logout the same credentials log in again.
+			serviceA.login(t, grant.email, grant.password)
+		})
+	}
+}
+
+func TestPolicyChangeShortensLiveSessions(t *testing.T) {
+	g := NewWithT(t)
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	setPolicy(t, ns, supportaccessv1alpha1.InactivityTimeout2h, 0)
+	grant := issueGrant(t, ns, "live", nil)
+	token := loginEventually(t, serviceA, grant)
+
+	clk.Step(20 * time.Minute)
+	setPolicy(t, ns, supportaccessv1alpha1.InactivityTimeout15m, 0)
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "idle 20m under a new 15m timeout")
+}
+
+func TestMaxSessionLifetime(t *testing.T) {
+	g := NewWithT(t)
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	setPolicy(t, ns, supportaccessv1alpha1.InactivityTimeout1h, time.Hour+30*time.Minute)
+	grant := issueGrant(t, ns, "long", nil)
+	token := loginEventually(t, serviceA, grant)
+	// Active every 20 minutes: never idle, but the absolute lifetime still ends it.
+	for range 4 {
+		clk.Step(20 * time.Minute)
+		g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue())
+	}
+	clk.Step(10*time.Minute - time.Millisecond)
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue())
+	clk.Step(time.Millisecond)
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "past maxSessionLifetime")
+}
+
+func TestTwoReplicasBehaveAsOne(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	serviceB, err := startService(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer serviceB.stop()
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "replicas", nil)
+
+	// Login on A is valid on B.
+	token := loginEventually(t, serviceA, grant)
+	waitForReview(t, serviceB, token, true)
+
+	// Logout on B is refused on A.
+	status, _, _ := serviceB.call(t, http.MethodPost, "/v1/logout", token, nil)
+	g.Expect(status).To(Equal(http.StatusNoContent))
+	took := waitForReview(t, serviceA, token, false)
+	t.Logf("logout on B refused on A after %s", took)
+
+	// A restarted replica keeps the sessions: they live in the API, not in memory.
+	token = loginEventually(t, serviceB, grant)
+	waitForReview(t, serviceA, token, true)
+	serviceB.stop()
+	restarted, err := startService(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	defer restarted.stop()
+	g.Expect(restarted.review(t, token).Status.Authenticated).To(BeTrue(), "session survives a restart")
+
+	// Deleting the session's Lease (an admin's "kill session") ends it everywhere.
+	leases := &coordinationv1.LeaseList{}
+	g.Expect(k8s.List(ctx, leases, client.InNamespace(ns))).To(Succeed())
+	g.Expect(leases.Items).To(HaveLen(1))
+	g.Expect(k8s.Delete(ctx, &leases.Items[0])).To(Succeed())
+	waitForReview(t, serviceA, token, false)
+	waitForReview(t, restarted, token, false)
+}
+
+func TestActivityWritesAreDebounced(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "busy", nil)
+	token := loginEventually(t, serviceA, grant)
+
+	w, err := client.NewWithWatch(restConfig, client.Options{Scheme: testScheme})
+	g.Expect(err).NotTo(HaveOccurred())
+	watcher, err := w.Watch(ctx, &coordinationv1.LeaseList{}, client.InNamespace(ns))
+	g.Expect(err).NotTo(HaveOccurred())
+	defer watcher.Stop()
+	writes := 0
+	go func() {
+		for ev := range watcher.ResultChan() {
+			if ev.Type == watch.Modified {
+				writes++
+			}
+		}
+	}()
+
+	// 1,000 checks over 100 s of (fake) time: the 30m timeout allows one write per 30 s.
+	for i := range 1000 {
+		if i%10 == 0 {
+			clk.Step(time.Second)
+		}
+		if !serviceA.review(t, token).Status.Authenticated {
+			t.Fatal("session refused while active")
+		}
+	}
+	// The flusher runs every 20 ms: give it time to write what it owes, then count.
+	g.Eventually(func() bool {
+		lease := &coordinationv1.Lease{}
+		_ = k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: serviceA.leaseNameOf(token)}, lease)
+		return lease.Spec.RenewTime != nil && !lease.Spec.RenewTime.Time.Before(clk.Now().Add(-30*time.Second))
+	}, eventually, 20*time.Millisecond).Should(BeTrue(), "activity reaches the Lease")
+	watcher.Stop()
+	t.Logf("1000 checks produced %d Lease writes", writes)
+	g.Expect(writes).To(BeNumerically(">=", 1))
+	g.Expect(writes).To(BeNumerically("<=", 5))
+}

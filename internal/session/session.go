@@ -1,0 +1,78 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package session
+
+import (
+	"sync/atomic"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Session is one login, as every replica sees it. Identity fields never change; activity is
+// updated atomically on the token-check hot path.
+type Session struct {
+	Hash Hash
+	// Namespace is the account; Grant the SupportAccessGrant logged in to; Email its login email.
+	Namespace string
+	Grant     string
+	Email     string
+	// CredentialsIssuedAt is the grant's status.issuedAt at login: fresh credentials (a replaced
+	// Secret, a renewed expired grant) end every session opened with the old ones.
+	CredentialsIssuedAt time.Time
+	// CreatedAt is the login time, for the absolute session lifetime.
+	CreatedAt time.Time
+	// LeaseUID is the UID of the Lease, for deletes with a precondition.
+	LeaseUID types.UID
+
+	// remoteActivity is the Lease's renewTime: activity any replica has flushed.
+	remoteActivity atomic.Int64
+	// localActivity is the latest use seen by this replica, in Unix nanoseconds.
+	localActivity atomic.Int64
+	// flushedActivity is the localActivity value last written to the Lease by this replica.
+	flushedActivity atomic.Int64
+	// lastFlush is when this replica last wrote the Lease (Unix nanoseconds), for debouncing.
+	lastFlush atomic.Int64
+}
+
+// LastActivity returns the latest activity any replica has reported, or this one has seen.
+func (s *Session) LastActivity() time.Time {
+	return time.Unix(0, max(s.localActivity.Load(), s.remoteActivity.Load()))
+}
+
+// Touch records activity at now. It is lock-free: the hot path only does an atomic max.
+func (s *Session) Touch(now time.Time) {
+	n := now.UnixNano()
+	for {
+		cur := s.localActivity.Load()
+		if n <= cur || s.localActivity.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// observeRemote records the activity stored in the Lease.
+func (s *Session) observeRemote(t time.Time) {
+	n := t.UnixNano()
+	for {
+		cur := s.remoteActivity.Load()
+		if n <= cur || s.remoteActivity.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
