@@ -77,8 +77,9 @@ run: manifests generate ## Run the manager against the cluster of your current k
 	go run ./cmd --disable-webhooks
 
 .PHONY: run-local
-run-local: build envtest ## Start a local control plane and run the manager against it in the foreground.
-	go run ./hack/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --state-dir $(LOCALBIN)/local
+run-local: build envtest ## Start a local control plane and run the manager against it in the foreground (Ctrl-C stops all).
+	go build -o $(LOCALBIN)/run-local ./hack/run-local
+	$(LOCALBIN)/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --state-dir $(LOCALBIN)/local
 
 .PHONY: docker-build
 docker-build: ## Build the manager's container image.

@@ -46,6 +46,8 @@ const (
 	crdDir           = "config/crd/bases"
 	supportUserRoles = "config/rbac/support_user_roles.yaml"
 	samplesDir       = "config/samples"
+	// tokenKubeconfig has the cluster but no credentials: support staff add --token.
+	tokenKubeconfig  = "support-kubeconfig"
 	samplesNamespace = "config/samples/00-namespace.yaml"
 )
 
@@ -116,6 +118,11 @@ func run(o options) int {
 		logf("control plane stopped in %s", time.Since(began).Round(time.Millisecond))
 	}()
 	logf("control plane up in %s (logs: %s)", time.Since(began).Round(time.Millisecond), logPath)
+
+	if err := cluster.WriteTokenKubeconfig(filepath.Join(o.stateDir, tokenKubeconfig)); err != nil {
+		logf("%v", err)
+		return 1
+	}
 
 	manifests := []string{supportUserRoles}
 	if o.samples {

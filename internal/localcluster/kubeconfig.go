@@ -83,3 +83,19 @@ func writePrivateFile(path string, data []byte) error {
 	}
 	return nil
 }
+
+// WriteTokenKubeconfig writes a kubeconfig for this cluster with a user that has no credentials of
+// its own: kubectl --kubeconfig <path> --token <token> then authenticates with the bearer token
+// alone (a client certificate in the same kubeconfig would win over the token).
+func (c *Cluster) WriteTokenKubeconfig(path string) error {
+	config := clientcmdapi.NewConfig()
+	config.Clusters["local"] = &clientcmdapi.Cluster{Server: c.Config.Host, CertificateAuthorityData: c.Config.CAData}
+	config.AuthInfos["token"] = &clientcmdapi.AuthInfo{}
+	config.Contexts["local"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "token"}
+	config.CurrentContext = "local"
+	data, err := clientcmd.Write(*config)
+	if err != nil {
+		return fmt.Errorf("serialise token kubeconfig: %w", err)
+	}
+	return writePrivateFile(path, data)
+}
