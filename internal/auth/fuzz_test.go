@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/supportaccess/support-access-operator/internal/session"
@@ -85,4 +86,39 @@ func FuzzTokenReviewDecoder(f *testing.F) {
 		`{"apiVersion":"authentication.k8s.io/v1beta1","kind":"TokenReview","spec":{"token":"x"}}`,
 		`{"spec":{"token":{}}}`, `null`, `"str"`, `{`,
 	)
+}
+
+// BenchmarkTokenReview measures the whole /tokenreview handler for a valid token: decode, check,
+// encode. The token check itself must not allocate beyond the response.
+func BenchmarkTokenReview(b *testing.B) {
+	svc := offlineService()
+	token, hash, _ := session.NewToken()
+	now := svc.clock.Now()
+	sess := &session.Session{Hash: hash, Namespace: "acme", Grant: "g", Email: "support-x@support.test", CreatedAt: now}
+	sess.Touch(now)
+	svc.sessions.Put(sess)
+	svc.index.grants.Store(types.NamespacedName{Namespace: "acme", Name: "g"}, &grantState{
+		Namespace: "acme", Name: "g", LoginEmail: sess.Email, Phase: "Active", WindowEnd: now.Add(time.Hour),
+		AccessLevel: "Limited",
+	})
+	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"` + token + `"},"status":{"user":{}}}`)
+	h := svc.Handler()
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, result := svc.check(token, now, true); result != resultValid {
+				b.Fatal(result)
+			}
+		}
+	})
+	b.Run("handler", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/tokenreview", bytes.NewReader(body)))
+			if !bytes.Contains(rec.Body.Bytes(), []byte(`"authenticated":true`)) {
+				b.Fatal(rec.Body.String())
+			}
+		}
+	})
 }

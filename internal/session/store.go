@@ -136,6 +136,9 @@ func (s *Store) Delete(ctx context.Context, sess *Session) error {
 	return nil
 }
 
+// Put adds a session to this replica's view only (benchmarks and tests of the hot path).
+func (s *Store) Put(sess *Session) { s.sessions.Store(sess.Hash, sess) }
+
 // Range calls f for every live session until f returns false.
 func (s *Store) Range(f func(*Session) bool) {
 	s.sessions.Range(func(_, v any) bool { return f(v.(*Session)) })

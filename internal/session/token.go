@@ -47,8 +47,16 @@ func NewToken() (string, Hash, error) {
 	return token, HashToken(token), nil
 }
 
-// HashToken returns the hash a token is stored and looked up under.
-func HashToken(token string) Hash { return sha256.Sum256([]byte(token)) }
+// HashToken returns the hash a token is stored and looked up under. Tokens of a normal length are
+// copied to the stack first: this runs on every token check and must not allocate.
+func HashToken(token string) Hash {
+	var buf [128]byte
+	if len(token) <= len(buf) {
+		n := copy(buf[:], token)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(token))
+}
 
 // LeaseName returns the name of the Lease holding the session of hash h.
 func LeaseName(h Hash) string { return leaseNamePrefix + hex.EncodeToString(h[:]) }
