@@ -89,8 +89,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"(the CRD schema still enforces every rule that does not need the current time or other objects).")
 	fs.StringVar(&o.loginDomain, "login-domain", "support.invalid", "Domain of the issued login emails.")
 	fs.StringVar(&o.loginURL, "login-url", "", "Where support staff log in; copied into each credentials Secret when set.")
-	fs.DurationVar(&o.maxGrantDuration, "max-grant-duration", 720*time.Hour, "Longest spec.duration a grant may ask "+
-		"for in accounts whose AccountSessionPolicy sets no maxGrantDuration.")
+	fs.DurationVar(&o.maxGrantDuration, "max-grant-duration", 720*time.Hour, "Longest spec.duration any grant may ask "+
+		"for; an AccountSessionPolicy's maxGrantDuration can only lower it.")
 	fs.StringVar(&o.limitedClusterRole, "limited-cluster-role", "supportaccess-limited", "ClusterRole bound to support users of Limited grants.")
 	fs.StringVar(&o.fullClusterRole, "full-cluster-role", "supportaccess-full", "ClusterRole bound to support users of Full grants.")
 	fs.IntVar(&o.grantWorkers, "grant-workers", 16, "Grants reconciled concurrently.")

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/supportaccess/support-access-operator/controllers"
+	admissionwebhooks "github.com/supportaccess/support-access-operator/controllers/webhook"
 	"github.com/supportaccess/support-access-operator/internal/auth"
 )
 
@@ -55,6 +56,25 @@ func setupControllers(mgr ctrl.Manager, o *options) error {
 	}
 	if err := metrics.Registry.Register(controllers.NewGrantCollector(mgr.GetCache())); err != nil {
 		return fmt.Errorf("register grant metrics: %w", err)
+	}
+
+	policies := &controllers.AccountSessionPolicyReconciler{
+		Client:   mgr.GetClient(),
+		Clock:    clock.RealClock{},
+		Recorder: mgr.GetEventRecorder("accountsessionpolicy-controller"),
+	}
+	if err := policies.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up AccountSessionPolicy controller: %w", err)
+	}
+
+	if o.disableWebhooks {
+		return nil
+	}
+	if err := admissionwebhooks.SetupWebhooks(mgr, admissionwebhooks.Options{MaxGrantDuration: o.maxGrantDuration}); err != nil {
+		return fmt.Errorf("set up admission webhooks: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("webhooks", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return fmt.Errorf("add webhook ready check: %w", err)
 	}
 	return nil
 }

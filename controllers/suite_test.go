@@ -120,6 +120,15 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	policies := &AccountSessionPolicyReconciler{
+		Client:   mgr.GetClient(),
+		Clock:    clock.RealClock{},
+		Recorder: mgr.GetEventRecorder("accountsessionpolicy-controller"),
+	}
+	if err := policies.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	mgrCache = mgr.GetCache()
 	if err := metrics.Registry.Register(NewGrantCollector(mgr.GetCache())); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -15,10 +15,8 @@ limitations under the License.
 */
 
 // Package webhook holds the admission webhooks (defaulting and validation) of both kinds, so that
-// api/ stays free of controller-runtime logic.
+// api/ stays free of controller-runtime logic. The CRD schema enforces every rule it can express,
+// so they hold with the webhooks down; the webhooks add the rules that need the clock, the
+// operator's flags or other objects (docs/validation.md lists them all). They never see DELETE:
+// revoking access by deleting a grant must always work.
 package webhook
-
-// +kubebuilder:webhook:path=/mutate-supportaccess-io-v1alpha1-supportaccessgrant,mutating=true,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=supportaccessgrants,verbs=create;update,versions=v1alpha1,name=msupportaccessgrant-v1alpha1.supportaccess.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-supportaccess-io-v1alpha1-supportaccessgrant,mutating=false,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=supportaccessgrants,verbs=create;update,versions=v1alpha1,name=vsupportaccessgrant-v1alpha1.supportaccess.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/mutate-supportaccess-io-v1alpha1-accountsessionpolicy,mutating=true,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=accountsessionpolicies,verbs=create;update,versions=v1alpha1,name=maccountsessionpolicy-v1alpha1.supportaccess.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-supportaccess-io-v1alpha1-accountsessionpolicy,mutating=false,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=accountsessionpolicies,verbs=create;update,versions=v1alpha1,name=vaccountsessionpolicy-v1alpha1.supportaccess.io,admissionReviewVersions=v1

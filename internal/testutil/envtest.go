@@ -27,6 +27,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/supportaccess/support-access-operator/internal/localcluster/deathsig"
 )
 
 // RepoRoot returns the repository's top directory, found from this source file's location so
@@ -78,10 +80,32 @@ func StartEnv(opts ...Option) (*envtest.Environment, *rest.Config, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Started through parent-death wrappers: a test binary killed by its timeout (or a fuzzing
+	// worker stopped by `go test -fuzz`) takes etcd and kube-apiserver with it.
+	wrapperRoot, err := os.MkdirTemp("", "supportaccess-envtest-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("create wrapper dir: %w", err)
+	}
+	wrappers, err := deathsig.NewDir(wrapperRoot)
+	if err != nil {
+		return nil, nil, err
+	}
+	etcdPath, err := wrappers.Wrap(filepath.Join(assets, "etcd"))
+	if err != nil {
+		return nil, nil, err
+	}
+	apiServerPath, err := wrappers.Wrap(filepath.Join(assets, "kube-apiserver"))
+	if err != nil {
+		return nil, nil, err
+	}
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
+		ControlPlane: envtest.ControlPlane{
+			Etcd:      &envtest.Etcd{Path: etcdPath},
+			APIServer: &envtest.APIServer{Path: apiServerPath},
+		},
 	}
 	for _, opt := range opts {
 		opt(env)
