@@ -31,6 +31,8 @@ import (
 	"strconv"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 )
 
@@ -46,6 +48,8 @@ const (
 	crdDir           = "config/crd/bases"
 	supportUserRoles = "config/rbac/support_user_roles.yaml"
 	samplesDir       = "config/samples"
+	webhookDir       = "config/webhook"
+	webhookPort      = 9443
 	// tokenKubeconfig has the cluster but no credentials: support staff add --token.
 	tokenKubeconfig  = "support-kubeconfig"
 	samplesNamespace = "config/samples/00-namespace.yaml"
@@ -140,7 +144,21 @@ func run(o options) int {
 	if stopping.Err() != nil {
 		return 0
 	}
-	return runManager(stopping, force, cluster, o)
+
+	// The admission webhooks, registered the way envtest does it: the generated configurations
+	// pointed at the manager on loopback, with a self-signed CA generated now.
+	webhooks := &envtest.WebhookInstallOptions{
+		Paths:            []string{webhookDir},
+		LocalServingHost: "127.0.0.1",
+		LocalServingPort: webhookPort,
+	}
+	if err := webhooks.Install(cluster.Config); err != nil {
+		logf("register admission webhooks: %v", err)
+		return 1
+	}
+	defer func() { _ = webhooks.Cleanup() }()
+	logf("registered the admission webhooks at https://127.0.0.1:%d", webhookPort)
+	return runManager(stopping, force, cluster, o, webhooks.LocalServingCertDir)
 }
 
 // resolve makes the paths absolute, so that the banner's paths work from any directory, and checks what
@@ -169,14 +187,15 @@ func (o *options) resolve() error {
 
 // runManager runs the manager against the cluster until it exits or stopping ends, and returns
 // run's exit code.
-func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options) int {
+func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options, webhookCertDir string) int {
 	args := []string{
 		"--kubeconfig", cluster.KubeconfigPath,
 		"--auth-bind-address", "127.0.0.1:" + strconv.Itoa(o.authPort),
 		"--metrics-bind-address", metricsAddress,
 		"--metrics-secure=false",
 		"--health-probe-bind-address", healthAddress,
-		"--disable-webhooks",
+		"--webhook-cert-dir", webhookCertDir,
+		"--webhook-port", strconv.Itoa(webhookPort),
 		"--login-domain", loginDomain,
 	}
 	m, err := startManager(o.manager, args)
