@@ -34,6 +34,7 @@ const (
 	resultIdle         = "idle"
 	resultLifetime     = "lifetime"
 	resultMalformed    = "malformed"
+	resultForged       = "unsealed"
 	maxTokenLength     = 128
 	minimumTokenLength = len(session.TokenPrefix) + 43
 	bearerPrefixLength = len("Bearer ")
@@ -74,8 +75,14 @@ func (a *Service) checkSession(sess *session.Session, now time.Time) (Identity, 
 		return Identity{}, resultGrantInvalid
 	}
 	// Fresh credentials (Secret replaced, expired grant renewed) end the sessions of the old ones.
-	if g.LoginEmail != sess.Email || !g.IssuedAt.Equal(sess.CredentialsIssuedAt) {
+	if g.LoginEmail != sess.Email || !g.IssuedAt.Equal(sess.CredentialsIssuedAt) || g.UID != sess.GrantUID {
 		return Identity{}, resultStale
+	}
+	// Only the auth service, knowing the password's hash, can have sealed this Lease: one written
+	// by anyone else who may create Leases in the namespace is no session.
+	key, ok := a.index.passwordHash(types.NamespacedName{Namespace: sess.Namespace, Name: sess.Grant})
+	if !ok || !sess.Verify(key) {
+		return Identity{}, resultForged
 	}
 	settings := a.index.settings(sess.Namespace)
 	if now.Sub(sess.LastActivity()) >= settings.InactivityTimeout {

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
 )
@@ -92,14 +93,15 @@ func FuzzTokenReviewDecoder(f *testing.F) {
 // encode. The token check itself must not allocate beyond the response.
 func BenchmarkTokenReview(b *testing.B) {
 	svc := offlineService()
-	token, hash, _ := session.NewToken()
 	now := svc.clock.Now()
-	sess := &session.Session{Hash: hash, Namespace: "acme", Grant: "g", Email: "support-x@support.test", CreatedAt: now}
-	sess.Touch(now)
+	key := credentials.HashPassword([]byte("password"))
+	grantKey := types.NamespacedName{Namespace: "acme", Name: "g"}
+	token, sess, _ := session.NewSealed("acme", "g", "uid-1", "support-x@support.test", now, now, key)
 	svc.sessions.Put(sess)
-	svc.index.grants.Store(types.NamespacedName{Namespace: "acme", Name: "g"}, &grantState{
-		Namespace: "acme", Name: "g", LoginEmail: sess.Email, Phase: "Active", WindowEnd: now.Add(time.Hour),
-		AccessLevel: "Limited",
+	svc.index.passwords.Store(grantKey, key)
+	svc.index.grants.Store(grantKey, &grantState{
+		Namespace: "acme", Name: "g", UID: "uid-1", LoginEmail: sess.Email, Phase: "Active",
+		IssuedAt: sess.CredentialsIssuedAt, WindowEnd: now.Add(time.Hour), AccessLevel: "Limited",
 	})
 	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"` + token + `"},"status":{"user":{}}}`)
 	h := svc.Handler()

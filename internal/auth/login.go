@@ -114,7 +114,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.IssuedAt)
+	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.IssuedAt, hash)
 	if err != nil {
 		a.log.Error(err, "Cannot create session", "namespace", g.Namespace, "grant", g.Name)
 		a.metrics.login("error")

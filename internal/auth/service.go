@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
@@ -62,8 +63,10 @@ type Service struct {
 	metrics   *authMetrics
 	log       logr.Logger
 
-	// waitForSync blocks until the manager's caches are synced.
-	waitForSync func(context.Context) bool
+	// waitForSync blocks until the manager's caches are synced; handlersSynced report whether our
+	// event handlers have seen every object of the initial lists (they lag the caches slightly).
+	waitForSync    func(context.Context) bool
+	handlersSynced []toolscache.InformerSynced
 	// listening is closed once the listener is bound (tests and readiness wait on it).
 	listening chan struct{}
 	boundAddr net.Addr
@@ -91,6 +94,9 @@ func (a *Service) Handler() http.Handler {
 func (a *Service) Start(ctx context.Context) error {
 	if a.waitForSync != nil && !a.waitForSync(ctx) {
 		return errors.New("auth service: caches did not sync")
+	}
+	if !toolscache.WaitForCacheSync(ctx.Done(), a.handlersSynced...) {
+		return errors.New("auth service: indexes did not sync")
 	}
 	ln, err := net.Listen("tcp", a.Addr)
 	if err != nil {

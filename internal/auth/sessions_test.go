@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
 // loginEventually logs in once the service has seen the grant (its watch may lag the test's write).
@@ -220,4 +221,30 @@ func TestActivityWritesAreDebounced(t *testing.T) {
 	t.Logf("1000 checks produced %d Lease writes", writes.Load())
 	g.Expect(writes.Load()).To(BeNumerically(">=", 1))
 	g.Expect(writes.Load()).To(BeNumerically("<=", 5))
+}
+
+func TestForgedSessionLeaseIsNoSession(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "target", nil)
+	real := loginEventually(t, serviceA, grant)
+	leases := &coordinationv1.LeaseList{}
+	g.Expect(k8s.List(ctx, leases, client.InNamespace(ns))).To(Succeed())
+	g.Expect(leases.Items).To(HaveLen(1))
+
+	// Someone allowed to create Leases in the account copies a real session Lease under the name
+	// of a token they chose: everything matches but the seal, which needs the password's hash.
+	token, hash, err := session.NewToken()
+	g.Expect(err).NotTo(HaveOccurred())
+	forged := leases.Items[0].DeepCopy()
+	forged.ObjectMeta = metav1.ObjectMeta{
+		Namespace: ns, Name: session.LeaseName(hash), Labels: forged.Labels,
+		Annotations: forged.Annotations, OwnerReferences: forged.OwnerReferences,
+	}
+	g.Expect(k8s.Create(ctx, forged)).To(Succeed())
+	g.Eventually(func() bool { _, ok := serviceA.svc.sessions.Lookup(hash); return ok }, eventually, poll).Should(BeTrue())
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "a Lease the auth service did not seal")
+	g.Expect(serviceA.review(t, real).Status.Authenticated).To(BeTrue())
 }

@@ -109,9 +109,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 		if err != nil {
 			return nil, fmt.Errorf("get informer for %T: %w", h.obj, err)
 		}
-		if _, err := informer.AddEventHandler(h.handler); err != nil {
+		reg, err := informer.AddEventHandler(h.handler)
+		if err != nil {
 			return nil, fmt.Errorf("watch %T: %w", h.obj, err)
 		}
+		svc.handlersSynced = append(svc.handlersSynced, reg.HasSynced)
 	}
 
 	flushTick, maintenanceTick := o.FlushTick, o.MaintenanceTick

@@ -27,8 +27,9 @@ import (
 
 // PasswordHashKey holds, in the manager's memory only, the SHA-256 of a credentials Secret's
 // password. The Secret cache swaps the password for its hash as objects arrive (HidePassword), so
-// the plaintext lives no longer than one decode. It is never written to the API.
-const PasswordHashKey = "password.sha256"
+// the plaintext lives no longer than one decode. It is never written to the API, and cannot come
+// from it: ':' is not allowed in a Secret's keys, so nobody can plant a hash of their own.
+const PasswordHashKey = "password:sha256"
 
 // PasswordHash is the SHA-256 of a password. The password has at least 128 random bits, so a fast
 // digest compared in constant time is the right tool: a slow password hash buys nothing here.
@@ -43,15 +44,15 @@ func (h PasswordHash) Matches(password []byte) bool {
 	return subtle.ConstantTimeCompare(sum[:], h[:]) == 1
 }
 
-// HidePassword replaces a credentials Secret's password with its hash under PasswordHashKey. Any
-// PasswordHashKey already in the object is dropped first, so nobody can plant a hash of their own.
+// HidePassword replaces a credentials Secret's password with its hash under PasswordHashKey. It is
+// idempotent: informers may run a transform more than once on one object.
 func HidePassword(secret *corev1.Secret) {
-	delete(secret.Data, PasswordHashKey)
 	password, ok := secret.Data[supportaccessv1alpha1.SecretKeyPassword]
 	if !ok {
 		return
 	}
 	delete(secret.Data, supportaccessv1alpha1.SecretKeyPassword)
+	delete(secret.Data, PasswordHashKey)
 	if len(password) == 0 {
 		return
 	}

@@ -36,8 +36,16 @@ type Session struct {
 	CredentialsIssuedAt time.Time
 	// CreatedAt is the login time, for the absolute session lifetime.
 	CreatedAt time.Time
+	// GrantUID is the UID of the grant at login: a grant deleted and recreated under the same name
+	// does not inherit the old one's sessions.
+	GrantUID types.UID
 	// LeaseUID is the UID of the Lease, for deletes with a precondition.
 	LeaseUID types.UID
+
+	// seal is the Lease's MAC (see Verify); verifiedFor the password hash it last verified with.
+	seal        Seal
+	hasSeal     bool
+	verifiedFor atomic.Pointer[[32]byte]
 
 	// remoteActivity is the Lease's renewTime: activity any replica has flushed.
 	remoteActivity atomic.Int64
@@ -75,4 +83,3 @@ func (s *Session) observeRemote(t time.Time) {
 		}
 	}
 }
-

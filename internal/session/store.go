@@ -85,19 +85,28 @@ func (s *Store) Lookup(h Hash) (*Session, bool) {
 // Create writes a new session Lease for a login to grant and returns the session's token. The
 // Lease is owned by the grant, so a cluster's garbage collector removes it with the grant even if
 // the operator is gone.
-func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, credentialsIssuedAt time.Time) (string, *Session, error) {
+//
+// key is the SHA-256 of the grant's password: it seals the Lease (see Verify).
+func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, credentialsIssuedAt time.Time, key [32]byte) (string, *Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
 	}
-	now := s.clock.Now()
+	// Microseconds: what a Lease's MicroTime keeps, so the sealed value survives the round trip.
+	now := s.clock.Now().Truncate(time.Microsecond)
+	credentialsIssuedAt = credentialsIssuedAt.Truncate(time.Second)
 	email := grant.Status.LoginEmail
+	name := LeaseName(hash)
+	sealed := seal(key[:], claims(grant.Namespace, name, grant.Name, grant.UID, email, credentialsIssuedAt, now))
 	lease := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace:   grant.Namespace,
-			Name:        LeaseName(hash),
-			Labels:      Labels(grant.Name),
-			Annotations: map[string]string{annotationIssuedAt: credentialsIssuedAt.UTC().Format(time.RFC3339)},
+			Namespace: grant.Namespace,
+			Name:      name,
+			Labels:    Labels(grant.Name),
+			Annotations: map[string]string{
+				annotationIssuedAt: credentialsIssuedAt.UTC().Format(time.RFC3339),
+				annotationMAC:      sealed.String(),
+			},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: supportaccessv1alpha1.GroupVersion.String(),
 				Kind:       "SupportAccessGrant",
@@ -210,6 +219,12 @@ func sessionFromLease(lease *coordinationv1.Lease, h Hash) *Session {
 	}
 	if t, err := time.Parse(time.RFC3339, lease.Annotations[annotationIssuedAt]); err == nil {
 		sess.CredentialsIssuedAt = t
+	}
+	sess.seal, sess.hasSeal = parseSeal(lease.Annotations[annotationMAC])
+	for _, ref := range lease.OwnerReferences {
+		if ref.Kind == "SupportAccessGrant" && ref.Name == sess.Grant {
+			sess.GrantUID = ref.UID
+		}
 	}
 	if lease.Spec.AcquireTime != nil {
 		sess.CreatedAt = lease.Spec.AcquireTime.Time
