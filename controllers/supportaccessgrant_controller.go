@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -39,6 +40,9 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 )
+
+// ReasonRoleBindingConflict: the grant's RoleBinding name is taken by a binding it does not own.
+const ReasonRoleBindingConflict = "RoleBindingConflict"
 
 // GrantOptions are the operator-wide settings the grant controller applies.
 type GrantOptions struct {
@@ -117,6 +121,10 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 		err = r.revoke(ctx, grant, now)
 	case window.Expired(now):
 		err = r.expire(ctx, grant, window)
+	case window.NotYetValid(now):
+		err = r.removeAccess(ctx, grant)
+		setNotYetValidStatus(grant, window)
+		result = ctrl.Result{RequeueAfter: window.Start.Add(-expiry.MaxRenewalLead).Sub(now)}
 	default:
 		result, replaced, err = r.issue(ctx, grant, window, now)
 	}
@@ -211,6 +219,9 @@ func (r *SupportAccessGrantReconciler) revoke(ctx context.Context, grant *suppor
 	if err := r.removeAccess(ctx, grant); err != nil {
 		return err
 	}
+	if grant.Status.Phase != supportaccessv1alpha1.GrantPhaseRevoked {
+		loggerFor(ctx, grant).Info("Revoked access")
+	}
 	setRevokedStatus(grant, now)
 	return nil
 }
@@ -219,6 +230,9 @@ func (r *SupportAccessGrantReconciler) revoke(ctx context.Context, grant *suppor
 func (r *SupportAccessGrantReconciler) expire(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) error {
 	if err := r.removeAccess(ctx, grant); err != nil {
 		return err
+	}
+	if grant.Status.Phase != supportaccessv1alpha1.GrantPhaseExpired {
+		loggerFor(ctx, grant).Info("Access expired", "expiresAt", window.End)
 	}
 	setExpiredStatus(grant, window)
 	return nil
@@ -245,6 +259,14 @@ func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *support
 		}
 	}
 	if err := r.ensureRoleBinding(ctx, grant, creds.email); err != nil {
+		var conflict *bindingConflictError
+		if errors.As(err, &conflict) {
+			log.Info("RoleBinding exists and belongs to someone else", "grant", klog.KObj(grant), "roleBinding", conflict.name)
+			setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, ReasonRoleBindingConflict,
+				fmt.Sprintf("RoleBinding %s already exists and is not owned by this grant; it is left untouched and no access is given until it is removed", conflict.name))
+			grant.Status.Phase = supportaccessv1alpha1.GrantPhasePending
+			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, false, nil
+		}
 		return ctrl.Result{}, false, err
 	}
 	setActiveStatus(grant, creds, window, now)

@@ -107,7 +107,7 @@ func (r *SupportAccessGrantReconciler) ensureRoleBinding(ctx context.Context, gr
 		return fmt.Errorf("get RoleBinding %s/%s: %w", desired.Namespace, desired.Name, err)
 	}
 	if !metav1.IsControlledBy(existing, grant) {
-		return fmt.Errorf("RoleBinding %s/%s exists and is not owned by this grant", existing.Namespace, existing.Name)
+		return &bindingConflictError{name: existing.Name}
 	}
 
 	if existing.RoleRef != desired.RoleRef {
@@ -138,13 +138,27 @@ func (r *SupportAccessGrantReconciler) ensureRoleBinding(ctx context.Context, gr
 
 func (r *SupportAccessGrantReconciler) createRoleBinding(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, rb *rbacv1.RoleBinding) error {
 	if err := r.Create(ctx, rb); err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			// Our own earlier create, not yet in the cache; the watch event brings us back.
-			return nil
+		if !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create RoleBinding %s/%s: %w", rb.Namespace, rb.Name, err)
 		}
-		return fmt.Errorf("create RoleBinding %s/%s: %w", rb.Namespace, rb.Name, err)
+		// Not in the filtered cache: our own create the cache has not seen yet (its watch event
+		// brings us back), or someone else's binding, which is never taken over.
+		existing := &rbacv1.RoleBinding{}
+		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: rb.Namespace, Name: rb.Name}, existing); err != nil {
+			return fmt.Errorf("read existing RoleBinding %s/%s: %w", rb.Namespace, rb.Name, err)
+		}
+		if !metav1.IsControlledBy(existing, grant) {
+			return &bindingConflictError{name: rb.Name}
+		}
 	}
 	return nil
+}
+
+// bindingConflictError says the RoleBinding name is taken by a binding the grant does not own.
+type bindingConflictError struct{ name string }
+
+func (e *bindingConflictError) Error() string {
+	return fmt.Sprintf("RoleBinding %q exists and is not owned by this grant", e.name)
 }
 
 // deleteRoleBinding removes the grant's RoleBinding if the grant owns it.

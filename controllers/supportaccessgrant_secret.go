@@ -86,7 +86,7 @@ func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *
 	case err != nil:
 		return issuedCredentials{}, fmt.Errorf("get Secret %s: %w", key, err)
 	}
-	if !metav1.IsControlledBy(secret, grant) {
+	if !ownedCredentials(secret, grant) {
 		// Labelled as ours but controlled by another grant (two grants naming one Secret).
 		return issuedCredentials{}, &secretConflictError{name: name}
 	}
@@ -135,39 +135,39 @@ func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, 
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, existing); err != nil {
 		return issuedCredentials{}, fmt.Errorf("read existing Secret %s/%s: %w", grant.Namespace, name, err)
 	}
-	if !metav1.IsControlledBy(existing, grant) {
+	if !ownedCredentials(existing, grant) {
 		return issuedCredentials{}, &secretConflictError{name: name}
 	}
 	return r.syncSecret(ctx, grant, existing, window)
 }
 
+// ownedCredentials reports whether secret is this grant's credentials Secret: controlled by it and
+// of the credentials type (a type cannot be changed, so any other is someone else's Secret).
+func ownedCredentials(secret *corev1.Secret, grant *supportaccessv1alpha1.SupportAccessGrant) bool {
+	return metav1.IsControlledBy(secret, grant) && string(secret.Type) == supportaccessv1alpha1.SecretTypeCredentials
+}
+
 // syncSecret restores an owned Secret to the grant's values, writing only when something differs.
+// Only the grant's status says which credentials were issued: nothing read from the Secret (which
+// its namespace's users may edit) ever becomes a login email. A Secret the status does not vouch
+// for (issued before a crash, adopted after a conflict, left from before an expiry) gets fresh
+// credentials; an Active grant's own Secret keeps its password, as renewal promises.
 func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, secret *corev1.Secret, window expiry.Window) (issuedCredentials, error) {
+	live := grant.Status.Phase == supportaccessv1alpha1.GrantPhaseActive && grant.Status.LoginEmail != ""
 	creds := issuedCredentials{email: grant.Status.LoginEmail, secretName: secret.Name}
-	if creds.email == "" {
-		// Issued before a crash, before status recorded it: the Secret is the only record.
-		creds.email = string(secret.Data[supportaccessv1alpha1.SecretKeyEmail])
-	}
-	if creds.email == "" {
+	orig := secret.DeepCopy()
+	if !live || !credentials.HasPassword(secret) {
 		email, err := r.uniqueEmail(ctx)
 		if err != nil {
 			return issuedCredentials{}, err
 		}
-		creds.email, creds.fresh = email, true
-	}
-
-	orig := secret.DeepCopy()
-	if !credentials.HasPassword(secret) {
-		// The password was removed by hand: the old one is gone, issue a new one.
 		password, err := credentials.Password()
 		if err != nil {
 			return issuedCredentials{}, fmt.Errorf("generate password: %w", err)
 		}
-		if secret.Data == nil {
-			secret.Data = map[string][]byte{}
-		}
-		secret.Data[supportaccessv1alpha1.SecretKeyPassword] = []byte(password)
-		creds.fresh, creds.replaced = true, true
+		// Replace all the data: whatever was there is not ours to keep.
+		secret.Data = map[string][]byte{supportaccessv1alpha1.SecretKeyPassword: []byte(password)}
+		creds.email, creds.fresh, creds.replaced = email, true, live
 	}
 	r.setSecretContent(grant, secret, creds.email, window)
 	if secretContentEqual(orig, secret) {
@@ -176,7 +176,7 @@ func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *su
 	if err := r.Patch(ctx, secret, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
 		return issuedCredentials{}, fmt.Errorf("update Secret %s/%s: %w", secret.Namespace, secret.Name, err)
 	}
-	loggerFor(ctx, grant).V(1).Info("Restored credentials Secret", "secret", secret.Name)
+	loggerFor(ctx, grant).V(1).Info("Restored credentials Secret", "secret", secret.Name, "freshCredentials", creds.fresh)
 	return creds, nil
 }
 

@@ -118,6 +118,17 @@ func setRevokedStatus(grant *supportaccessv1alpha1.SupportAccessGrant, now time.
 	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
 }
 
+// setNotYetValidStatus records a window that starts too far in the future to count yet.
+func setNotYetValidStatus(grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) {
+	s := &grant.Status
+	s.Phase = supportaccessv1alpha1.GrantPhasePending
+	s.SecretName = ""
+	s.ActiveSessions = 0
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, "NotYetValid",
+		fmt.Sprintf("spec.renewedAt %s is more than %s ahead; no access until then", formatTime(window.Start), expiry.MaxRenewalLead))
+	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+}
+
 // setConflictStatus records that the Secret name is taken by a Secret the grant does not own.
 func setConflictStatus(grant *supportaccessv1alpha1.SupportAccessGrant, conflict *secretConflictError) {
 	s := &grant.Status

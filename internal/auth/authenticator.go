@@ -35,6 +35,8 @@ const (
 	resultLifetime     = "lifetime"
 	resultMalformed    = "malformed"
 	resultForged       = "unsealed"
+	// maxClockSkew is how far ahead of this replica's clock another replica's activity may be.
+	maxClockSkew       = time.Minute
 	maxTokenLength     = 128
 	minimumTokenLength = len(session.TokenPrefix) + 43
 	bearerPrefixLength = len("Bearer ")
@@ -80,13 +82,19 @@ func (a *Service) checkSession(sess *session.Session, now time.Time) (Identity, 
 	}
 	// Only the auth service, knowing the password's hash, can have sealed this Lease: one written
 	// by anyone else who may create Leases in the namespace is no session.
-	key, ok := a.index.passwordHash(types.NamespacedName{Namespace: sess.Namespace, Name: sess.Grant})
+	key, ok := a.index.passwordHash(g)
 	if !ok || !sess.Verify(key) {
 		return Identity{}, resultForged
 	}
 	settings := a.index.settings(sess.Namespace)
-	if now.Sub(sess.LastActivity()) >= settings.InactivityTimeout {
+	idle := now.Sub(sess.LastActivity())
+	if idle >= settings.InactivityTimeout {
 		return Identity{}, resultIdle
+	}
+	// Activity is written only by replicas, at most their clock's now: a renewTime further ahead
+	// than clock skew explains was written by someone else to dodge the idle timeout.
+	if idle < -maxClockSkew {
+		return Identity{}, resultForged
 	}
 	lifetimeEnd := sess.CreatedAt.Add(settings.MaxSessionLifetime)
 	if !now.Before(lifetimeEnd) {

@@ -98,10 +98,10 @@ func BenchmarkTokenReview(b *testing.B) {
 	grantKey := types.NamespacedName{Namespace: "acme", Name: "g"}
 	token, sess, _ := session.NewSealed("acme", "g", "uid-1", "support-x@support.test", now, now, key)
 	svc.sessions.Put(sess)
-	svc.index.passwords.Store(grantKey, key)
+	svc.index.passwords.Store(types.NamespacedName{Namespace: "acme", Name: "g-credentials"}, secretHash{owner: "uid-1", hash: key})
 	svc.index.grants.Store(grantKey, &grantState{
 		Namespace: "acme", Name: "g", UID: "uid-1", LoginEmail: sess.Email, Phase: "Active",
-		IssuedAt: sess.CredentialsIssuedAt, WindowEnd: now.Add(time.Hour), AccessLevel: "Limited",
+		IssuedAt: sess.CredentialsIssuedAt, WindowEnd: now.Add(time.Hour), AccessLevel: "Limited", SecretName: "g-credentials",
 	})
 	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"` + token + `"},"status":{"user":{}}}`)
 	h := svc.Handler()

@@ -18,6 +18,7 @@ package auth
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -42,16 +43,22 @@ type grantState struct {
 	Revoked     bool
 	Deleting    bool
 	IssuedAt    time.Time
+	// SecretName is the credentials Secret the controller issued (status.secretName).
+	SecretName string
 	// WindowEnd is computed from the spec, so a renewal or a shortened duration counts at once,
 	// and expiry is decided at the moment of each check, not when the controller gets round to it.
-	WindowEnd time.Time
+	WindowEnd   time.Time
+	WindowStart time.Time
 	// grant is kept for the writes of the login path (the session Lease's owner, events).
 	grant *supportaccessv1alpha1.SupportAccessGrant
+	// ambiguous is set when another grant shows the same login email.
+	ambiguous atomic.Bool
 }
 
 // usable reports whether credentials and sessions of this grant may be used at now.
 func (g *grantState) usable(now time.Time) bool {
-	return g.Phase == supportaccessv1alpha1.GrantPhaseActive && !g.Revoked && !g.Deleting && now.Before(g.WindowEnd)
+	return g.Phase == supportaccessv1alpha1.GrantPhaseActive && !g.Revoked && !g.Deleting &&
+		now.Before(g.WindowEnd) && !g.WindowStart.After(now.Add(expiry.MaxRenewalLead))
 }
 
 // index mirrors grants, credential hashes and policies from the manager's informers into maps
@@ -61,7 +68,7 @@ type index struct {
 
 	grants    sync.Map // types.NamespacedName -> *grantState
 	byEmail   sync.Map // login email -> types.NamespacedName
-	passwords sync.Map // types.NamespacedName of the grant -> credentials.PasswordHash
+	passwords sync.Map // types.NamespacedName of the Secret -> secretHash
 	policies  sync.Map // namespace -> policy.Settings
 
 	// policyMu serialises the recomputation of one namespace's settings from the cache.
@@ -78,24 +85,42 @@ func (ix *index) grant(key types.NamespacedName) (*grantState, bool) {
 	return v.(*grantState), true
 }
 
+// grantByEmail returns the grant a login email was issued to. The controller keeps emails unique;
+// should two grants ever show the same one, neither can be logged in to.
 func (ix *index) grantByEmail(email string) (*grantState, bool) {
 	key, ok := ix.byEmail.Load(email)
 	if !ok {
 		return nil, false
 	}
 	g, ok := ix.grant(key.(types.NamespacedName))
-	if !ok || g.LoginEmail != email {
+	if !ok || g.LoginEmail != email || g.ambiguous.Load() {
 		return nil, false
 	}
 	return g, true
 }
 
-func (ix *index) passwordHash(key types.NamespacedName) (credentials.PasswordHash, bool) {
-	v, ok := ix.passwords.Load(key)
+// secretHash is a credentials Secret's password hash and the grant that controls the Secret.
+type secretHash struct {
+	owner types.UID
+	hash  credentials.PasswordHash
+}
+
+// passwordHash returns the password hash of g's credentials: only from the Secret the controller
+// issued for g (status.secretName) and only while g itself controls it. Any other Secret claiming
+// to belong to g, whoever wrote it, is ignored.
+func (ix *index) passwordHash(g *grantState) (credentials.PasswordHash, bool) {
+	if g.SecretName == "" {
+		return credentials.PasswordHash{}, false
+	}
+	v, ok := ix.passwords.Load(types.NamespacedName{Namespace: g.Namespace, Name: g.SecretName})
 	if !ok {
 		return credentials.PasswordHash{}, false
 	}
-	return v.(credentials.PasswordHash), true
+	sh := v.(secretHash)
+	if sh.owner != g.UID {
+		return credentials.PasswordHash{}, false
+	}
+	return sh.hash, true
 }
 
 // settings returns the session settings in force for an account.
@@ -130,6 +155,7 @@ func (ix *index) upsertGrant(obj any) {
 		return
 	}
 	key := types.NamespacedName{Namespace: g.Namespace, Name: g.Name}
+	window := expiry.Of(g, ix.maxGrantDuration)
 	state := &grantState{
 		Namespace:   g.Namespace,
 		Name:        g.Name,
@@ -139,7 +165,9 @@ func (ix *index) upsertGrant(obj any) {
 		Phase:       g.Status.Phase,
 		Revoked:     g.Spec.Revoked,
 		Deleting:    g.DeletionTimestamp != nil,
-		WindowEnd:   expiry.Of(g, ix.maxGrantDuration).End,
+		WindowEnd:   window.End,
+		WindowStart: window.Start,
+		SecretName:  g.Status.SecretName,
 		grant:       g,
 	}
 	if g.Status.IssuedAt != nil {
@@ -148,10 +176,15 @@ func (ix *index) upsertGrant(obj any) {
 	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail {
 		ix.byEmail.CompareAndDelete(old.LoginEmail, key)
 	}
-	ix.grants.Store(key, state)
 	if state.LoginEmail != "" {
-		ix.byEmail.Store(state.LoginEmail, key)
+		if prev, loaded := ix.byEmail.Swap(state.LoginEmail, key); loaded && prev.(types.NamespacedName) != key {
+			if other, ok := ix.grant(prev.(types.NamespacedName)); ok && other.LoginEmail == state.LoginEmail {
+				other.ambiguous.Store(true)
+				state.ambiguous.Store(true)
+			}
+		}
 	}
+	ix.grants.Store(key, state)
 }
 
 func (ix *index) secretHandler() toolscache.ResourceEventHandler {
@@ -163,9 +196,7 @@ func (ix *index) secretHandler() toolscache.ResourceEventHandler {
 			if !ok {
 				return
 			}
-			if key, ok := grantOfSecret(s); ok {
-				ix.passwords.Delete(key)
-			}
+			ix.passwords.Delete(types.NamespacedName{Namespace: s.Namespace, Name: s.Name})
 		},
 	}
 }
@@ -175,30 +206,29 @@ func (ix *index) upsertSecret(obj any) {
 	if !ok {
 		return
 	}
-	key, ok := grantOfSecret(s)
-	if !ok {
+	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
+	owner, ok := grantOfSecret(s)
+	h, hashed := credentials.StoredPasswordHash(s)
+	if !ok || !hashed {
+		ix.passwords.Delete(key)
 		return
 	}
-	if h, ok := credentials.StoredPasswordHash(s); ok {
-		ix.passwords.Store(key, h)
-	} else {
-		ix.passwords.Delete(key)
-	}
+	ix.passwords.Store(key, secretHash{owner: owner, hash: h})
 }
 
-// grantOfSecret returns the grant a credentials Secret belongs to: its controller owner, which a
-// user cannot fake without also being able to write the grant's namespace anyway.
-func grantOfSecret(s *corev1.Secret) (types.NamespacedName, bool) {
+// grantOfSecret returns the UID of the grant controlling a credentials Secret. passwordHash then
+// also requires the Secret to be the one the grant's status names.
+func grantOfSecret(s *corev1.Secret) (types.UID, bool) {
 	if string(s.Type) != supportaccessv1alpha1.SecretTypeCredentials {
-		return types.NamespacedName{}, false
+		return "", false
 	}
 	for _, ref := range s.OwnerReferences {
 		if ref.Controller != nil && *ref.Controller && ref.Kind == "SupportAccessGrant" &&
 			ref.APIVersion == supportaccessv1alpha1.GroupVersion.String() {
-			return types.NamespacedName{Namespace: s.Namespace, Name: ref.Name}, true
+			return ref.UID, true
 		}
 	}
-	return types.NamespacedName{}, false
+	return "", false
 }
 
 func (ix *index) policyHandler() toolscache.ResourceEventHandler {

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 )
@@ -80,7 +79,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	emailKey, addrKey := email, clientAddress(r)
+	emailKey, addrKey := email, throttleKey(clientAddress(r))
 
 	// An address that failed too often is refused outright. A throttled email is refused too,
 	// unless the right password comes from an address in good standing: whoever floods one email
@@ -96,7 +95,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	g, known := a.index.grantByEmail(email)
 	hash := dummyHash
 	if known {
-		if h, ok := a.index.passwordHash(types.NamespacedName{Namespace: g.Namespace, Name: g.Name}); ok {
+		if h, ok := a.index.passwordHash(g); ok {
 			hash = h
 		} else {
 			known = false
@@ -168,4 +167,14 @@ func clientAddress(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// throttleKey is the address failures are counted against: an IPv6 client usually holds a whole
+// /64, so counting per address would give it 2^64 tries.
+func throttleKey(address string) string {
+	ip := net.ParseIP(address)
+	if ip == nil || ip.To4() != nil {
+		return address
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
@@ -46,6 +47,10 @@ type maintenance struct {
 func (m *maintenance) NeedLeaderElection() bool { return true }
 
 func (m *maintenance) Start(ctx context.Context) error {
+	// Judging sessions before the indexes hold every grant and Secret would delete valid ones.
+	if !toolscache.WaitForCacheSync(ctx.Done(), m.svc.handlersSynced...) {
+		return nil
+	}
 	ticker := time.NewTicker(m.tick)
 	defer ticker.Stop()
 	for {
@@ -91,6 +96,12 @@ func (m *maintenance) run(ctx context.Context) {
 	}
 	for key, u := range perGrant {
 		m.report(ctx, key, u, now)
+	}
+	// Forget the debounce state of grants that are gone.
+	for key := range m.lastReport {
+		if _, ok := m.svc.index.grant(key); !ok {
+			delete(m.lastReport, key)
+		}
 	}
 	// Grants whose last session went away report zero.
 	m.svc.index.grants.Range(func(k, v any) bool {

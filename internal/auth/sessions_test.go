@@ -19,15 +19,18 @@ package auth
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/session"
@@ -247,4 +250,61 @@ func TestForgedSessionLeaseIsNoSession(t *testing.T) {
 	g.Eventually(func() bool { _, ok := serviceA.svc.sessions.Lookup(hash); return ok }, eventually, poll).Should(BeTrue())
 	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "a Lease the auth service did not seal")
 	g.Expect(serviceA.review(t, real).Status.Authenticated).To(BeTrue())
+}
+
+func TestOnlyTheIssuedSecretHoldsThePassword(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "one", nil)
+	loginEventually(t, serviceA, grant)
+
+	// A second "credentials" Secret claiming the grant, with a password of the writer's choice.
+	second := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "unrelated", Labels: map[string]string{
+			supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
+		}},
+		Type: supportaccessv1alpha1.SecretTypeCredentials,
+		Data: map[string][]byte{"email": []byte(grant.email), "password": []byte("chosen")},
+	}
+	g.Expect(controllerutil.SetControllerReference(grant.grant, second, testScheme)).To(Succeed())
+	g.Expect(k8s.Create(ctx, second)).To(Succeed())
+	// From an address of its own, and a few tries only: the address throttle must not answer first.
+	tries := 0
+	g.Consistently(func() int {
+		tries++
+		resp, err := clientFrom("127.0.0.9").Post(serviceA.url+"/v1/login", "application/json",
+			strings.NewReader(`{"email":"`+grant.email+`","password":"chosen"}`))
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}, time.Second, 250*time.Millisecond).Should(Equal(http.StatusUnauthorized))
+	g.Expect(tries).To(BeNumerically("<", 10))
+	serviceA.login(t, grant.email, grant.password)
+
+	// Deleting it does not take the real password away either.
+	g.Expect(k8s.Delete(ctx, second)).To(Succeed())
+	g.Consistently(func() int {
+		status, _, _ := serviceA.call(t, http.MethodPost, "/v1/login", "", map[string]string{"email": grant.email, "password": grant.password})
+		return status
+	}, time.Second, 100*time.Millisecond).Should(Equal(http.StatusOK))
+}
+
+func TestActivityFromTheFutureIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "dodge", nil)
+	token := loginEventually(t, serviceA, grant)
+
+	// Someone allowed to patch Leases pushes renewTime far ahead to dodge the idle timeout.
+	lease := &coordinationv1.Lease{}
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: serviceA.leaseNameOf(token)}, lease)).To(Succeed())
+	lease.Spec.RenewTime = &metav1.MicroTime{Time: clk.Now().Add(100 * 365 * 24 * time.Hour)}
+	g.Expect(k8s.Update(ctx, lease)).To(Succeed())
+	g.Eventually(func() bool { return serviceA.review(t, token).Status.Authenticated }, eventually, poll).Should(BeFalse())
 }

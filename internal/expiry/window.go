@@ -27,6 +27,11 @@ import (
 // WarningFraction is how far into the window the ExpiringSoon warning fires.
 const WarningFraction = 0.8
 
+// MaxRenewalLead is how far ahead of now a window may start (spec.renewedAt) and still count: room
+// for clock skew. The webhook refuses more; should a grant get past it (webhooks disabled), it
+// gives no access until then rather than access until far into the future.
+const MaxRenewalLead = 5 * time.Minute
+
 // Window is a grant's validity: [Start, End).
 type Window struct {
 	Start time.Time
@@ -55,6 +60,11 @@ func Of(grant *supportaccessv1alpha1.SupportAccessGrant, maxDuration time.Durati
 		start = grant.Spec.RenewedAt.Time
 	}
 	return Window{Start: start, End: start.Add(Duration(grant, maxDuration))}
+}
+
+// NotYetValid reports whether the window starts more than MaxRenewalLead after now.
+func (w Window) NotYetValid(now time.Time) bool {
+	return w.Start.After(now.Add(MaxRenewalLead))
 }
 
 // Expired reports whether the window has ended at now. The end itself is outside the window:

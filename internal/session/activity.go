@@ -72,6 +72,7 @@ func (f *ActivityFlusher) Start(ctx context.Context) error {
 			return nil
 		case <-ticker.C:
 			f.flush(ctx, false)
+			f.Store.RetryDeletes(ctx)
 			f.Store.PruneTombstones()
 		}
 	}
@@ -111,5 +112,5 @@ func (f *ActivityFlusher) write(ctx context.Context, s *Session, at time.Time) e
 	}
 	lease := &coordinationv1.Lease{}
 	lease.Namespace, lease.Name = s.Namespace, LeaseName(s.Hash)
-	return f.Client.Patch(ctx, lease, client.RawPatch(types.MergePatchType, patch))
+	return redact("record session activity", f.Client.Patch(ctx, lease, client.RawPatch(types.MergePatchType, patch)))
 }

@@ -22,7 +22,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -66,6 +65,8 @@ type Store struct {
 	sessions sync.Map
 	// tombstones maps Hash to the time it was deleted here.
 	tombstones sync.Map
+	// pendingDeletes maps Hash to sessions whose Lease deletion failed and is retried.
+	pendingDeletes sync.Map
 }
 
 // NewStore returns a Store writing through c (the manager's client).
@@ -121,7 +122,7 @@ func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.Support
 		},
 	}
 	if err := s.client.Create(ctx, lease); err != nil {
-		return "", nil, fmt.Errorf("create session Lease in %s: %w", grant.Namespace, err)
+		return "", nil, redact("create session Lease in "+grant.Namespace, err)
 	}
 	sess := sessionFromLease(lease, hash)
 	// Visible on this replica at once; the others learn it from their watch.
@@ -140,9 +141,21 @@ func (s *Store) Delete(ctx context.Context, sess *Session) error {
 		opts = append(opts, client.Preconditions{UID: &sess.LeaseUID})
 	}
 	if err := s.client.Delete(ctx, lease, opts...); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete session Lease in %s: %w", sess.Namespace, err)
+		// Refused here already; the other replicas learn it only from the Lease's deletion, so
+		// keep trying (RetryDeletes) rather than leave the token alive elsewhere.
+		s.pendingDeletes.Store(sess.Hash, sess)
+		return redact("delete session Lease in "+sess.Namespace, err)
 	}
+	s.pendingDeletes.Delete(sess.Hash)
 	return nil
+}
+
+// RetryDeletes retries the Lease deletions that failed.
+func (s *Store) RetryDeletes(ctx context.Context) {
+	s.pendingDeletes.Range(func(_, v any) bool {
+		_ = s.Delete(ctx, v.(*Session))
+		return ctx.Err() == nil
+	})
 }
 
 // Put adds a session to this replica's view only (benchmarks and tests of the hot path).
