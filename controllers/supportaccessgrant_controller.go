@@ -74,6 +74,8 @@ type SupportAccessGrantReconciler struct {
 	Clock     clock.PassiveClock
 	Recorder  recorder.EventRecorder
 	Options   GrantOptions
+	// NewEmail draws a login email; nil means credentials.Email. Tests force collisions with it.
+	NewEmail func(domain string) (string, error)
 }
 
 // +kubebuilder:rbac:groups=supportaccess.io,resources=supportaccessgrants,verbs=get;list;watch;update;patch

@@ -220,8 +220,12 @@ func secretContentEqual(a, b *corev1.Secret) bool {
 // uniqueEmail draws login emails until one is unused by every grant and credentials Secret in
 // the cluster (both looked up through cache indexes: no API call).
 func (r *SupportAccessGrantReconciler) uniqueEmail(ctx context.Context) (string, error) {
+	draw := r.NewEmail
+	if draw == nil {
+		draw = credentials.Email
+	}
 	for range maxEmailDraws {
-		email, err := credentials.Email(r.Options.LoginDomain)
+		email, err := draw(r.Options.LoginDomain)
 		if err != nil {
 			return "", fmt.Errorf("generate login email: %w", err)
 		}

@@ -17,10 +17,16 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -76,4 +82,51 @@ func TestRoleBindingNameFitsTheAPI(t *testing.T) {
 
 func grantNamed(name string) *supportaccessv1alpha1.SupportAccessGrant {
 	return &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Name: name}}
+}
+
+func TestUniqueEmailDrawsAgainOnCollision(t *testing.T) {
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = supportaccessv1alpha1.AddToScheme(scheme)
+	taken := &supportaccessv1alpha1.SupportAccessGrant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "old"},
+		Status:     supportaccessv1alpha1.SupportAccessGrantStatus{LoginEmail: "support-taken@d"},
+	}
+	inSecret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "b", Name: "s"},
+		Data:       map[string][]byte{supportaccessv1alpha1.SecretKeyEmail: []byte("support-insecret@d")},
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(taken, inSecret).
+		WithIndex(&supportaccessv1alpha1.SupportAccessGrant{}, IndexGrantLoginEmail, func(o client.Object) []string {
+			return []string{o.(*supportaccessv1alpha1.SupportAccessGrant).Status.LoginEmail}
+		}).
+		WithIndex(&corev1.Secret{}, IndexSecretEmail, func(o client.Object) []string {
+			return []string{string(o.(*corev1.Secret).Data[supportaccessv1alpha1.SecretKeyEmail])}
+		}).Build()
+
+	tests := []struct {
+		name    string
+		draws   []string
+		want    string
+		wantErr bool
+	}{
+		{name: "unused at once", draws: []string{"support-new@d"}, want: "support-new@d"},
+		{name: "taken by a grant, then free", draws: []string{"support-taken@d", "support-new@d"}, want: "support-new@d"},
+		{name: "taken by a Secret, then free", draws: []string{"support-insecret@d", "support-new@d"}, want: "support-new@d"},
+		{name: "always taken", draws: []string{"support-taken@d"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			i := 0
+			r := &SupportAccessGrantReconciler{Client: c, NewEmail: func(string) (string, error) {
+				e := tt.draws[min(i, len(tt.draws)-1)]
+				i++
+				return e, nil
+			}}
+			got, err := r.uniqueEmail(context.Background())
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("uniqueEmail = %q, %v; want %q (error %v)", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
 }
