@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
+	"github.com/supportaccess/support-access-operator/internal/managerproc"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
@@ -44,8 +45,6 @@ const (
 	// startTimeout bounds the wait for the manager's probes once it runs; the build and the
 	// control plane have their own deadlines.
 	startTimeout = 60 * time.Second
-	// buildTimeout bounds `go build` of the manager (cached builds take seconds).
-	buildTimeout = 5 * time.Minute
 	// managerStopGrace is how long the manager gets after SIGTERM before it is killed (and the
 	// suite fails: a manager that does not shut down cleanly is a bug).
 	managerStopGrace = 15 * time.Second
@@ -56,7 +55,7 @@ const (
 // suite is the system under test, started once by TestMain.
 type suite struct {
 	cluster *localcluster.Cluster
-	manager *process
+	manager *managerproc.Process
 
 	authURL   string // the manager's auth service, plain HTTP on loopback
 	probeURL  string // the manager's health probes
@@ -141,11 +140,11 @@ func startSuite(dir string) (*suite, error) {
 	if err != nil {
 		return s, err
 	}
-	authAddr, err := freeAddress()
+	authAddr, err := managerproc.FreeAddress()
 	if err != nil {
 		return s, err
 	}
-	probeAddr, err := freeAddress()
+	probeAddr, err := managerproc.FreeAddress()
 	if err != nil {
 		return s, err
 	}
@@ -158,7 +157,7 @@ func startSuite(dir string) (*suite, error) {
 	}
 	buildDone := make(chan built, 1)
 	go func() {
-		path, err := buildManager(ctx, dir)
+		path, err := managerproc.Build(ctx, dir)
 		buildDone <- built{path, err}
 	}()
 	// waitBuild returns the build's result, as often as asked (it puts the result back).
@@ -198,7 +197,7 @@ func startSuite(dir string) (*suite, error) {
 		return s, b.err
 	}
 	began = time.Now()
-	s.manager, err = startManager(b.path, s.managerLog, []string{
+	s.manager, err = managerproc.Start(b.path, s.managerLog, []string{
 		"--kubeconfig", s.cluster.KubeconfigPath,
 		"--auth-bind-address", authAddr,
 		"--metrics-bind-address", "0",
@@ -210,7 +209,7 @@ func startSuite(dir string) (*suite, error) {
 	if err != nil {
 		return s, err
 	}
-	if err := s.waitManagerReady(ctx); err != nil {
+	if err := s.manager.WaitReady(ctx, startTimeout, s.probeURL+"/readyz", s.authURL+"/healthz"); err != nil {
 		return s, err
 	}
 	fmt.Printf("e2e: manager ready in %s\n", time.Since(began).Round(time.Millisecond))
@@ -237,7 +236,7 @@ func checkAssets() (string, error) {
 func (s *suite) stop() error {
 	var errs []error
 	if s.manager != nil {
-		if err := s.manager.stop(managerStopGrace); err != nil {
+		if err := s.manager.Stop(managerStopGrace); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -265,7 +264,7 @@ func (s *suite) stop() error {
 // the suite's directory.
 func (s *suite) dumpLogs() {
 	for _, path := range []string{s.managerLog, s.controlPlaneLog} {
-		tail, err := tailLines(path, logTailLines)
+		tail, err := managerproc.TailLines(path, logTailLines)
 		if err != nil || tail == "" {
 			continue
 		}

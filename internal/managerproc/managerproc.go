@@ -14,7 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package e2e
+// Package managerproc builds and runs the real manager binary for end-to-end, reliability and
+// benchmark runs: the binary users run, from the working tree under test, as a child process that
+// dies with its parent.
+package managerproc
 
 import (
 	"bytes"
@@ -34,13 +37,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
-// probeInterval is how often the manager's probes are polled while it starts.
-const probeInterval = 100 * time.Millisecond
-
-// buildManager builds ./cmd into dir, so that the suite runs the binary users run, from the
-// working tree under test rather than a bin/manager that may be stale.
-func buildManager(ctx context.Context, dir string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
+// Build builds ./cmd into dir and returns the binary's path.
+func Build(ctx context.Context, dir string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	path := filepath.Join(dir, "manager")
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "./cmd")
@@ -52,31 +51,32 @@ func buildManager(ctx context.Context, dir string) (string, error) {
 	return path, nil
 }
 
-// process is a child process in a process group of its own, which dies with the test binary.
-type process struct {
-	name string
+// Process is a child process in a process group of its own, which dies with the test binary.
+type Process struct {
+	Name string
 	cmd  *exec.Cmd
 	log  *os.File
 	done chan struct{} // closed once it has exited and been reaped
 	err  error         // Wait's result, set before done is closed
 }
 
-// startManager runs the manager binary with args, its output going to logPath.
-func startManager(path, logPath string, args []string) (*process, error) {
-	log, err := os.Create(logPath)
+// Start runs the binary at path with args, its output going to logPath (appended, so that a
+// restarted manager keeps one log).
+func Start(path, logPath string, args []string) (*Process, error) {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create manager log: %w", err)
+		return nil, fmt.Errorf("open manager log: %w", err)
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = log, log
-	// Its own process group, so that stop's signal reaches everything it started; SIGKILL from the
+	// Its own process group, so that a signal reaches everything it started; SIGKILL from the
 	// kernel should the test binary die without stopping it (a panic, a timeout of go test).
 	cmd.SysProcAttr = localcluster.ChildProcAttr()
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("start manager: %w", err)
 	}
-	p := &process{name: "manager", cmd: cmd, log: log, done: make(chan struct{})}
+	p := &Process{Name: "manager", cmd: cmd, log: log, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		log.Close()
@@ -85,10 +85,11 @@ func startManager(path, logPath string, args []string) (*process, error) {
 	return p, nil
 }
 
-func (p *process) pid() int { return p.cmd.Process.Pid }
+// PID returns the process's ID.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
 
-// exited reports whether the process has ended, and how.
-func (p *process) exited() (bool, error) {
+// Exited reports whether the process has ended, and how.
+func (p *Process) Exited() (bool, error) {
 	select {
 	case <-p.done:
 		return true, p.err
@@ -97,38 +98,42 @@ func (p *process) exited() (bool, error) {
 	}
 }
 
-// stop sends SIGTERM to the process group and waits; a process that has not exited within grace
+// Kill sends SIGKILL to the process group, as a crash would, and waits until it is reaped.
+func (p *Process) Kill() {
+	_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+	<-p.done
+}
+
+// Stop sends SIGTERM to the process group and waits; a process that has not exited within grace
 // is killed and reported, as is a non-zero exit: a graceful shutdown is part of what is tested.
 // Afterwards no process of the group may be left.
-func (p *process) stop(grace time.Duration) error {
-	if done, err := p.exited(); done {
-		return fmt.Errorf("%s had already exited: %v", p.name, err)
+func (p *Process) Stop(grace time.Duration) error {
+	if done, err := p.Exited(); done {
+		return fmt.Errorf("%s had already exited: %v", p.Name, err)
 	}
-	_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
+	_ = syscall.Kill(-p.PID(), syscall.SIGTERM)
 	var errs []error
 	select {
 	case <-p.done:
 		if p.err != nil {
-			errs = append(errs, fmt.Errorf("%s exited with %v after SIGTERM", p.name, p.err))
+			errs = append(errs, fmt.Errorf("%s exited with %v after SIGTERM", p.Name, p.err))
 		}
 	case <-time.After(grace):
-		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
 		<-p.done
-		errs = append(errs, fmt.Errorf("%s (pid %d) did not stop within %s of SIGTERM and was killed", p.name, p.pid(), grace))
+		errs = append(errs, fmt.Errorf("%s (pid %d) did not stop within %s of SIGTERM and was killed", p.Name, p.PID(), grace))
 	}
 	// ESRCH: the group is empty. Anything else means a descendant outlived the manager.
-	if err := syscall.Kill(-p.pid(), 0); !errors.Is(err, syscall.ESRCH) {
-		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
-		errs = append(errs, fmt.Errorf("a process of %s's group (pgid %d) outlived it", p.name, p.pid()))
+	if err := syscall.Kill(-p.PID(), 0); !errors.Is(err, syscall.ESRCH) {
+		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+		errs = append(errs, fmt.Errorf("a process of %s's group (pgid %d) outlived it", p.Name, p.PID()))
 	}
 	return errors.Join(errs...)
 }
 
-// waitManagerReady polls the manager's /readyz (its caches and runnables) and the auth service's
-// /healthz (which only answers once the auth service's caches have synced and it listens) until
-// both answer 200, failing at once if the manager exits.
-func (s *suite) waitManagerReady(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+// WaitReady polls urls until each answers 200, failing at once if the process exits.
+func (p *Process) WaitReady(ctx context.Context, timeout time.Duration, urls ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
 	ready := func(url string) bool {
@@ -143,26 +148,33 @@ func (s *suite) waitManagerReady(ctx context.Context) error {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}
-	ticker := time.NewTicker(probeInterval)
+	ticker := time.NewTicker(100 * time.Millisecond)
 	defer ticker.Stop()
 	for {
-		if done, err := s.manager.exited(); done {
-			return fmt.Errorf("manager exited while starting: %v (see its log below)", err)
+		if done, err := p.Exited(); done {
+			return fmt.Errorf("%s exited while starting: %v", p.Name, err)
 		}
-		if ready(s.probeURL+"/readyz") && ready(s.authURL+"/healthz") {
+		all := true
+		for _, u := range urls {
+			if !ready(u) {
+				all = false
+				break
+			}
+		}
+		if all {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("manager not ready within %s: %s/readyz and %s/healthz did not both answer 200", startTimeout, s.probeURL, s.authURL)
+			return fmt.Errorf("%s not ready within %s: %s did not all answer 200", p.Name, timeout, strings.Join(urls, ", "))
 		case <-ticker.C:
 		}
 	}
 }
 
-// freeAddress returns a loopback address with a port that was free a moment ago. Another process
+// FreeAddress returns a loopback address with a port that was free a moment ago. Another process
 // could take it before the manager binds it; on loopback, in a test, that is rare enough.
-func freeAddress() (string, error) {
+func FreeAddress() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("find a free port: %w", err)
@@ -171,8 +183,8 @@ func freeAddress() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// tailLines returns the last n lines of the file at path.
-func tailLines(path string, n int) (string, error) {
+// TailLines returns the last n lines of the file at path.
+func TailLines(path string, n int) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
