@@ -67,6 +67,10 @@ type options struct {
 	fullClusterRole    string
 	grantWorkers       int
 	enableHTTP2        bool
+	leaderElectionNS   string
+	leaseDuration      time.Duration
+	renewDeadline      time.Duration
+	retryPeriod        time.Duration
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error) {
@@ -78,6 +82,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election for the controllers, "+
 		"so that only one replica reconciles at a time. The auth service runs on every replica regardless.")
+	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease "+
+		"(default: the pod's namespace; required when running outside a cluster with --leader-elect).")
+	fs.DurationVar(&o.leaseDuration, "leader-election-lease-duration", 15*time.Second, "How long a standby waits "+
+		"before taking over from a leader that stopped renewing (a crashed one; a clean shutdown hands over at once).")
+	fs.DurationVar(&o.renewDeadline, "leader-election-renew-deadline", 10*time.Second, "How long the leader keeps "+
+		"trying to renew before giving up leadership.")
+	fs.DurationVar(&o.retryPeriod, "leader-election-retry-period", 2*time.Second, "How often leader election is retried.")
 	fs.StringVar(&o.authAddr, "auth-bind-address", ":8444", "The address the auth service (login, sessions, "+
 		"TokenReview) binds to. 0 disables it.")
 	fs.StringVar(&o.authCertDir, "auth-cert-dir", "", "Directory with tls.crt and tls.key for the auth service. "+
@@ -103,6 +114,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	}
 	if o.maxGrantDuration < 15*time.Minute {
 		return nil, nil, fmt.Errorf("--max-grant-duration=%s: must be at least 15m", o.maxGrantDuration)
+	}
+	if o.leaderElect && !(o.retryPeriod < o.renewDeadline && o.renewDeadline < o.leaseDuration) {
+		return nil, nil, fmt.Errorf("leader election needs --leader-election-retry-period < --leader-election-renew-deadline < --leader-election-lease-duration")
 	}
 	if o.grantWorkers < 1 {
 		return nil, nil, fmt.Errorf("--grant-workers=%d: must be at least 1", o.grantWorkers)
@@ -143,11 +157,15 @@ func run(o *options) error {
 		return fmt.Errorf("load kubeconfig: %w", err)
 	}
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsOpts,
-		HealthProbeBindAddress: o.probeAddr,
-		LeaderElection:         o.leaderElect,
-		LeaderElectionID:       "support-access-operator.supportaccess.io",
+		Scheme:                  scheme,
+		Metrics:                 metricsOpts,
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "support-access-operator.supportaccess.io",
+		LeaderElectionNamespace: o.leaderElectionNS,
+		LeaseDuration:           &o.leaseDuration,
+		RenewDeadline:           &o.renewDeadline,
+		RetryPeriod:             &o.retryPeriod,
 		// Release the lease on a clean shutdown so a standby takes over at once, not after the
 		// lease duration; safe because run returns right after the manager stops.
 		LeaderElectionReleaseOnCancel: true,

@@ -1,0 +1,133 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+)
+
+const crashGrants = 500
+
+// TestCrashRestartLeavesNoOrphanOrDuplicate kills the manager (SIGKILL) while it issues 500
+// grants, and again while it revokes them: after a restart every grant ends Active with exactly one
+// Secret and one RoleBinding and a unique email, then Revoked with nothing left behind.
+func TestCrashRestartLeavesNoOrphanOrDuplicate(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	first := startManager(t, "first")
+
+	created := make(chan error, 1)
+	go func() {
+		created <- parallel(crashGrants, 16, func(i int) error {
+			return k8s.Create(ctx, &supportaccessv1alpha1.SupportAccessGrant{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("g-%03d", i)},
+			})
+		})
+	}()
+	// Kill it once it is well into the work, not before it started nor after it finished.
+	g.Eventually(func() int { p, _, _ := phases(ctx, ns); return p[supportaccessv1alpha1.GrantPhaseActive] },
+		time.Minute, 20*time.Millisecond).Should(BeNumerically(">=", 50))
+	first.proc.Kill()
+	active, _, _ := phases(ctx, ns)
+	t.Logf("killed the manager with %d of %d grants Active", active[supportaccessv1alpha1.GrantPhaseActive], crashGrants)
+	g.Expect(<-created).To(Succeed())
+
+	second := startManager(t, "second")
+	g.Eventually(func() int { p, _, _ := phases(ctx, ns); return p[supportaccessv1alpha1.GrantPhaseActive] },
+		2*time.Minute, 200*time.Millisecond).Should(Equal(crashGrants))
+	_, grants, err := phases(ctx, ns)
+	g.Expect(err).NotTo(HaveOccurred())
+	checkExactlyOneOfEach(t, ctx, ns, grants)
+	// One manager at a time (no leader election here): hand over cleanly before the next crash.
+	g.Expect(second.proc.Stop(30 * time.Second)).To(Succeed())
+
+	// Revoke them all; kill the new manager mid-way.
+	third := startManager(t, "third")
+	revoked := make(chan error, 1)
+	go func() {
+		revoked <- parallel(crashGrants, 16, func(i int) error {
+			patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"revoked":true}}`))
+			return k8s.Patch(ctx, &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("g-%03d", i)}}, patch)
+		})
+	}()
+	g.Eventually(func() int { p, _, _ := phases(ctx, ns); return p[supportaccessv1alpha1.GrantPhaseRevoked] },
+		time.Minute, 20*time.Millisecond).Should(BeNumerically(">=", 50))
+	third.proc.Kill()
+	g.Expect(<-revoked).To(Succeed())
+	startManager(t, "fourth")
+	g.Eventually(func() int { p, _, _ := phases(ctx, ns); return p[supportaccessv1alpha1.GrantPhaseRevoked] },
+		2*time.Minute, 200*time.Millisecond).Should(Equal(crashGrants))
+	g.Eventually(func() (int, error) {
+		secrets := &corev1.SecretList{}
+		err := k8s.List(ctx, secrets, client.InNamespace(ns), client.MatchingLabels{supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue})
+		bindings := &rbacv1.RoleBindingList{}
+		if err == nil {
+			err = k8s.List(ctx, bindings, client.InNamespace(ns), client.MatchingLabels{supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue})
+		}
+		return len(secrets.Items) + len(bindings.Items), err
+	}, time.Minute, 200*time.Millisecond).Should(BeZero(), "credentials or bindings left after revocation")
+}
+
+// checkExactlyOneOfEach asserts one credentials Secret and one RoleBinding per grant, owned by it,
+// nothing else labelled as the operator's, and no login email issued twice.
+func checkExactlyOneOfEach(t *testing.T, ctx context.Context, ns string, grants []supportaccessv1alpha1.SupportAccessGrant) {
+	t.Helper()
+	g := NewWithT(t)
+	ours := client.MatchingLabels{supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue}
+	secrets := &corev1.SecretList{}
+	g.Expect(k8s.List(ctx, secrets, client.InNamespace(ns), ours)).To(Succeed())
+	bindings := &rbacv1.RoleBindingList{}
+	g.Expect(k8s.List(ctx, bindings, client.InNamespace(ns), ours)).To(Succeed())
+	g.Expect(secrets.Items).To(HaveLen(len(grants)), "one Secret per grant")
+	g.Expect(bindings.Items).To(HaveLen(len(grants)), "one RoleBinding per grant")
+
+	byUID := map[types.UID]supportaccessv1alpha1.SupportAccessGrant{}
+	emails := map[string]string{}
+	for _, gr := range grants {
+		byUID[gr.UID] = gr
+		g.Expect(emails).NotTo(HaveKey(gr.Status.LoginEmail), "email of %s issued twice", gr.Name)
+		emails[gr.Status.LoginEmail] = gr.Name
+	}
+	for _, s := range secrets.Items {
+		owner := metav1.GetControllerOf(&s)
+		g.Expect(owner).NotTo(BeNil(), "orphan Secret %s", s.Name)
+		gr, ok := byUID[owner.UID]
+		g.Expect(ok).To(BeTrue(), "Secret %s owned by no live grant", s.Name)
+		g.Expect(s.Name).To(Equal(gr.Name + "-credentials"))
+		g.Expect(string(s.Data["email"])).To(Equal(gr.Status.LoginEmail), "Secret and status disagree for %s", gr.Name)
+	}
+	for _, b := range bindings.Items {
+		owner := metav1.GetControllerOf(&b)
+		g.Expect(owner).NotTo(BeNil(), "orphan RoleBinding %s", b.Name)
+		gr, ok := byUID[owner.UID]
+		g.Expect(ok).To(BeTrue(), "RoleBinding %s owned by no live grant", b.Name)
+		g.Expect(b.Subjects[0].Name).To(Equal("supportaccess:" + gr.Status.LoginEmail))
+	}
+}
