@@ -72,6 +72,16 @@ test: verify vet envtest ## Check formatting and generated files, then run every
 build: manifests generate ## Build the manager binary into bin/manager.
 	go build -o $(LOCALBIN)/manager ./cmd
 
+.PHONY: build-plugin
+build-plugin: ## Build the kubectl plugin into bin/kubectl-supportaccess.
+	go build -ldflags "-s -w" -o $(LOCALBIN)/kubectl-supportaccess ./cmd/kubectl-supportaccess
+
+.PHONY: install-plugin
+install-plugin: build-plugin ## Install the kubectl plugin into $(GOBIN), for `kubectl supportaccess` (GOBIN must be on PATH).
+	mkdir -p $(GOBIN)
+	install -m 0755 $(LOCALBIN)/kubectl-supportaccess $(GOBIN)/kubectl-supportaccess
+	@echo "Installed $(GOBIN)/kubectl-supportaccess: run 'kubectl supportaccess --help' (with $(GOBIN) on your PATH)."
+
 .PHONY: run
 run: manifests generate ## Run the manager against the cluster of your current kubeconfig.
 	go run ./cmd --disable-webhooks

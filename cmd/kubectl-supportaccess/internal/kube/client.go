@@ -1,0 +1,166 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package kube is the plugin's client for the supportaccess.io API and the credentials Secrets. It
+// uses plain REST clients with the API's Go types: no discovery round trips, so each command costs
+// one or two requests.
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+)
+
+// Resource names of the supportaccess.io API.
+const (
+	ResourceGrants   = "supportaccessgrants"
+	ResourcePolicies = "accountsessionpolicies"
+)
+
+// Client reads and writes grants, policies and credentials Secrets.
+type Client struct {
+	api  rest.Interface
+	core corev1client.CoreV1Interface
+}
+
+// New returns a Client for the cluster of cfg. userAgent names the plugin in audit logs.
+func New(cfg *rest.Config, userAgent string) (*Client, error) {
+	scheme := runtime.NewScheme()
+	if err := supportaccessv1alpha1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	apiCfg := rest.CopyConfig(cfg)
+	apiCfg.UserAgent = userAgent
+	apiCfg.GroupVersion = &supportaccessv1alpha1.GroupVersion
+	apiCfg.APIPath = "/apis"
+	apiCfg.ContentType = runtime.ContentTypeJSON
+	apiCfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
+	api, err := rest.RESTClientFor(apiCfg)
+	if err != nil {
+		return nil, fmt.Errorf("create client for %s: %w", supportaccessv1alpha1.GroupVersion, err)
+	}
+	coreCfg := rest.CopyConfig(cfg)
+	coreCfg.UserAgent = userAgent
+	core, err := corev1client.NewForConfig(coreCfg)
+	if err != nil {
+		return nil, fmt.Errorf("create client for core/v1: %w", err)
+	}
+	return &Client{api: api, core: core}, nil
+}
+
+// GetGrant reads one SupportAccessGrant.
+func (c *Client) GetGrant(ctx context.Context, namespace, name string) (*supportaccessv1alpha1.SupportAccessGrant, error) {
+	out := &supportaccessv1alpha1.SupportAccessGrant{}
+	err := c.api.Get().Namespace(namespace).Resource(ResourceGrants).Name(name).Do(ctx).Into(out)
+	return out, err
+}
+
+// ListGrants lists the grants of namespace, or of every namespace when it is "".
+func (c *Client) ListGrants(ctx context.Context, namespace string) (*supportaccessv1alpha1.SupportAccessGrantList, error) {
+	out := &supportaccessv1alpha1.SupportAccessGrantList{}
+	err := c.api.Get().Namespace(namespace).Resource(ResourceGrants).Do(ctx).Into(out)
+	return out, err
+}
+
+// GrantRequest is what `grant` asks for. Durations are sent as the user wrote them ("168h"), not
+// as Go prints them ("168h0m0s"), so `kubectl get -o yaml` reads the same.
+type GrantRequest struct {
+	Namespace, Name string
+	AccessLevel     supportaccessv1alpha1.AccessLevel
+	Duration        string
+	Reason          string
+}
+
+// CreateGrant creates the grant r describes.
+func (c *Client) CreateGrant(ctx context.Context, r GrantRequest) (*supportaccessv1alpha1.SupportAccessGrant, error) {
+	spec := map[string]any{"accessLevel": r.AccessLevel, "duration": r.Duration}
+	if r.Reason != "" {
+		spec["reason"] = r.Reason
+	}
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": supportaccessv1alpha1.GroupVersion.String(),
+		"kind":       "SupportAccessGrant",
+		"metadata":   map[string]any{"name": r.Name, "namespace": r.Namespace},
+		"spec":       spec,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &supportaccessv1alpha1.SupportAccessGrant{}
+	err = c.api.Post().Namespace(r.Namespace).Resource(ResourceGrants).Body(body).Do(ctx).Into(out)
+	return out, err
+}
+
+// PatchGrantSpec merges spec into the grant's spec (a JSON merge patch).
+func (c *Client) PatchGrantSpec(ctx context.Context, namespace, name string, spec map[string]any) (*supportaccessv1alpha1.SupportAccessGrant, error) {
+	body, err := json.Marshal(map[string]any{"spec": spec})
+	if err != nil {
+		return nil, err
+	}
+	out := &supportaccessv1alpha1.SupportAccessGrant{}
+	err = c.api.Patch(types.MergePatchType).Namespace(namespace).Resource(ResourceGrants).Name(name).Body(body).Do(ctx).Into(out)
+	return out, err
+}
+
+// GetSecret reads one Secret.
+func (c *Client) GetSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	return c.core.Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// ListPolicies lists the AccountSessionPolicies of namespace.
+func (c *Client) ListPolicies(ctx context.Context, namespace string) (*supportaccessv1alpha1.AccountSessionPolicyList, error) {
+	out := &supportaccessv1alpha1.AccountSessionPolicyList{}
+	err := c.api.Get().Namespace(namespace).Resource(ResourcePolicies).Do(ctx).Into(out)
+	return out, err
+}
+
+// CreatePolicy creates the AccountSessionPolicy name in namespace with spec.
+func (c *Client) CreatePolicy(ctx context.Context, namespace, name string, spec map[string]any) (*supportaccessv1alpha1.AccountSessionPolicy, error) {
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": supportaccessv1alpha1.GroupVersion.String(),
+		"kind":       "AccountSessionPolicy",
+		"metadata":   map[string]any{"name": name, "namespace": namespace},
+		"spec":       spec,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &supportaccessv1alpha1.AccountSessionPolicy{}
+	err = c.api.Post().Namespace(namespace).Resource(ResourcePolicies).Body(body).Do(ctx).Into(out)
+	return out, err
+}
+
+// PatchPolicySpec merges spec into the policy's spec (a JSON merge patch).
+func (c *Client) PatchPolicySpec(ctx context.Context, namespace, name string, spec map[string]any) (*supportaccessv1alpha1.AccountSessionPolicy, error) {
+	body, err := json.Marshal(map[string]any{"spec": spec})
+	if err != nil {
+		return nil, err
+	}
+	out := &supportaccessv1alpha1.AccountSessionPolicy{}
+	err = c.api.Patch(types.MergePatchType).Namespace(namespace).Resource(ResourcePolicies).Name(name).Body(body).Do(ctx).Into(out)
+	return out, err
+}
