@@ -20,12 +20,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
@@ -54,8 +58,9 @@ const (
 
 // suite is the system under test, started once by TestMain.
 type suite struct {
-	cluster *localcluster.Cluster
-	manager *managerproc.Process
+	cluster  *localcluster.Cluster
+	manager  *managerproc.Process
+	webhooks *envtest.WebhookInstallOptions // registered with kube-apiserver, served by the manager
 
 	authURL   string // the manager's auth service, plain HTTP on loopback
 	probeURL  string // the manager's health probes
@@ -192,6 +197,23 @@ func startSuite(dir string) (*suite, error) {
 		return s, fmt.Errorf("kubectl apply -f %s: %w\n%s", roles, err, out)
 	}
 
+	// The admission webhooks, registered as make run-local does: the generated configurations
+	// pointed at the manager on loopback, with a CA generated now.
+	webhookAddr, err := managerproc.FreeAddress()
+	if err != nil {
+		return s, err
+	}
+	_, webhookPort, _ := net.SplitHostPort(webhookAddr)
+	port, _ := strconv.Atoi(webhookPort)
+	s.webhooks = &envtest.WebhookInstallOptions{
+		Paths:            []string{filepath.Join(testutil.RepoRoot(), "config", "webhook")},
+		LocalServingHost: "127.0.0.1",
+		LocalServingPort: port,
+	}
+	if err := s.webhooks.Install(s.cluster.Config); err != nil {
+		return s, fmt.Errorf("register admission webhooks: %w", err)
+	}
+
 	b := waitBuild()
 	if b.err != nil {
 		return s, b.err
@@ -202,7 +224,8 @@ func startSuite(dir string) (*suite, error) {
 		"--auth-bind-address", authAddr,
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddr,
-		"--disable-webhooks",
+		"--webhook-cert-dir", s.webhooks.LocalServingCertDir,
+		"--webhook-port", webhookPort,
 		"--login-domain", loginDomain,
 		"--leader-elect=false",
 	})
@@ -239,6 +262,9 @@ func (s *suite) stop() error {
 		if err := s.manager.Stop(managerStopGrace); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if s.webhooks != nil {
+		_ = s.webhooks.Cleanup() // the generated serving certificates
 	}
 	if s.cluster != nil {
 		pids := s.cluster.PIDs()
