@@ -66,6 +66,10 @@ verify: manifests generate ## Fail when gofmt or the generated files are not up 
 test: verify vet envtest ## Check formatting and generated files, then run every test (unit, envtest, e2e) with -race.
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s); not part of make test.
+	hack/fuzz.sh
+
 ##@ Build
 
 .PHONY: build
