@@ -183,3 +183,69 @@ func TestMetrics(t *testing.T) {
 		return found
 	}, eventually, poll).Should(BeFalse())
 }
+
+// TestConcurrentEditsConverge edits a grant's spec and its Secret while the controller works on
+// them: everything converges (status catches up with the last spec, the Secret is restored) with
+// no lost update and a bounded number of reconciles (no hot loop).
+func TestConcurrentEditsConverge(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	grant := newGrant(t, ns, "busy", nil)
+	key := client.ObjectKeyFromObject(grant)
+	active := waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+	secretKey := types.NamespacedName{Namespace: ns, Name: "busy-credentials"}
+	before := reconcileCount(t)
+
+	const edits = 20
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range edits {
+			s := &corev1.Secret{}
+			if k8s.Get(ctx, secretKey, s) == nil {
+				s.Data["expiresAt"] = []byte("2099-01-01T00:00:00Z")
+				_ = k8s.Update(ctx, s) // a conflict with the controller is part of the test
+			}
+		}
+	}()
+	for i := range edits {
+		updateGrant(t, key, func(gr *supportaccessv1alpha1.SupportAccessGrant) {
+			gr.Spec.Reason = "edit " + string(rune('a'+i))
+			gr.Spec.AccessLevel = []supportaccessv1alpha1.AccessLevel{supportaccessv1alpha1.AccessLevelLimited, supportaccessv1alpha1.AccessLevelFull}[i%2]
+		})
+	}
+	<-done
+
+	final := &supportaccessv1alpha1.SupportAccessGrant{}
+	g.Eventually(func() bool {
+		_ = k8s.Get(ctx, key, final)
+		return final.Status.ObservedGeneration == final.Generation
+	}, eventually, poll).Should(BeTrue(), "status catches up with the last spec")
+	g.Expect(final.Spec.Reason).To(Equal("edit " + string(rune('a'+edits-1))))
+	g.Expect(final.Status.LoginEmail).To(Equal(active.Status.LoginEmail), "no credentials churn from edits")
+	g.Eventually(func() (string, error) {
+		rb := &rbacv1.RoleBinding{}
+		err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "supportaccess-busy"}, rb)
+		return rb.RoleRef.Name, err
+	}, eventually, poll).Should(Equal("supportaccess-full"), "the last access level wins")
+	g.Eventually(func() (string, error) {
+		s, err := getSecret(secretKey)
+		if err != nil {
+			return "", err
+		}
+		return string(s.Data["expiresAt"]), nil
+	}, eventually, poll).Should(Equal(active.Status.ExpiresAt.UTC().Format(time.RFC3339)), "Secret edits restored")
+
+	// Settled: no more reconciles without changes, and the ones spent stay in proportion.
+	var settled float64
+	g.Eventually(func() bool {
+		n := reconcileCount(t)
+		stable := n == settled
+		settled = n
+		return stable
+	}, eventually, 500*time.Millisecond).Should(BeTrue(), "reconciles keep running: a hot loop")
+	spent := settled - before
+	t.Logf("%d spec edits and %d Secret edits took %.0f reconciles", edits, edits, spent)
+	g.Expect(spent).To(BeNumerically("<=", 6*edits))
+}
