@@ -9,10 +9,11 @@ img=${3:?image}
 name=${img%:*}
 tag=latest
 [ "$name" != "$img" ] && tag=${img##*:}
-overlay=$(mktemp -d)
+# Beside the kustomization, so the resource is a plain relative path (kustomize refuses absolute
+# ones, and realpath --relative-to is GNU-only).
+overlay=$(mktemp -d "$(dirname "$dir")/.overlay.XXXXXX")
 trap 'rm -rf "$overlay"' EXIT
-# kustomize refuses absolute resource paths; a relative one works from anywhere.
-rel=$(realpath --relative-to="$overlay" "$dir")
+rel=../$(basename "$dir")
 cat >"$overlay/kustomization.yaml" <<YAML
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
