@@ -66,6 +66,15 @@ verify: manifests generate ## Fail when gofmt or the generated files are not up 
 test: verify vet envtest ## Check formatting and generated files, then run every test (unit, envtest, e2e) with -race.
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
+# make bench runs every scenario of SPEC §9 against same-run baselines (about 12 minutes on 2 cores);
+# BENCH=issue (or tokenreview, expiry, revoke, churn, login, memory) runs one; BENCH_FLAGS adds flags.
+BENCH ?=
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: envtest ## Measure SPEC §9 (bench/report.md); BENCH=<scenario> for one; not part of make test.
+	go run ./test/bench -scenarios "$(BENCH)" -report bench/report.md $(BENCH_FLAGS)
+
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s); not part of make test.
 	hack/fuzz.sh
