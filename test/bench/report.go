@@ -104,12 +104,12 @@ func verdict(ok bool) string {
 	return fail
 }
 
-// ratio formats a/b with two decimals.
+// ratio formats a/b with three decimals: two would show 0.849 as 0.85 next to a FAIL against ≥ 0.85.
 func ratio(a, b float64) string {
 	if b == 0 || math.IsNaN(a/b) || math.IsInf(a/b, 0) {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f", a/b)
+	return fmt.Sprintf("%.3f", a/b)
 }
 
 func ratioDur(a, b time.Duration) string { return ratio(float64(a), float64(b)) }
