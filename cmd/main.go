@@ -54,6 +54,7 @@ type options struct {
 	metricsAddr        string
 	metricsSecure      bool
 	probeAddr          string
+	pprofAddr          string
 	leaderElect        bool
 	authAddr           string
 	authCertDir        string
@@ -80,6 +81,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"e.g. :8443 (HTTPS) or :8080 (HTTP with --metrics-secure=false). 0 disables it.")
 	fs.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the probe endpoint binds to.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0", "The address Go's pprof endpoints (/debug/pprof/) bind to, "+
+		"e.g. 127.0.0.1:8082, to profile CPU and heap in place. Unauthenticated: bind it to loopback and reach it with "+
+		"kubectl port-forward. 0 disables it.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Enable leader election for the controllers, "+
 		"so that only one replica reconciles at a time. The auth service runs on every replica regardless.")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election Lease "+
@@ -160,6 +164,7 @@ func run(o *options) error {
 		Scheme:                  scheme,
 		Metrics:                 metricsOpts,
 		HealthProbeBindAddress:  o.probeAddr,
+		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "support-access-operator.supportaccess.io",
 		LeaderElectionNamespace: o.leaderElectionNS,

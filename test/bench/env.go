@@ -241,13 +241,14 @@ type manager struct {
 	proc       *managerproc.Process
 	authURL    string
 	metricsURL string
+	pprofURL   string // Go's pprof endpoints (--pprof-bind-address)
 	logPath    string
 }
 
 // startManager runs the manager binary against the cluster (plain-HTTP auth service and metrics
 // on loopback, webhooks off as in the end-to-end suite) and waits for its probes.
 func (e *env) startManager(ctx context.Context, name string, extra ...string) (*manager, error) {
-	addrs := make([]string, 3)
+	addrs := make([]string, 4)
 	for i := range addrs {
 		a, err := managerproc.FreeAddress()
 		if err != nil {
@@ -255,11 +256,12 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		}
 		addrs[i] = a
 	}
-	authAddr, probeAddr, metricsAddr := addrs[0], addrs[1], addrs[2]
+	authAddr, probeAddr, metricsAddr, pprofAddr := addrs[0], addrs[1], addrs[2], addrs[3]
 	m := &manager{
 		name:       name,
 		authURL:    "http://" + authAddr,
 		metricsURL: "http://" + metricsAddr + "/metrics",
+		pprofURL:   "http://" + pprofAddr,
 		logPath:    filepath.Join(e.dir, name+".log"),
 	}
 	args := []string{
@@ -268,6 +270,7 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		"--metrics-bind-address", metricsAddr,
 		"--metrics-secure=false",
 		"--health-probe-bind-address", probeAddr,
+		"--pprof-bind-address", pprofAddr,
 		"--disable-webhooks",
 		"--login-domain", loginDomain,
 	}
@@ -507,6 +510,24 @@ func (e *env) profileAPIServer(ctx context.Context, d time.Duration, name string
 		return "", err
 	}
 	url := strings.TrimSuffix(e.cluster.Config.Host, "/") + fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds()))
+	return e.profileTop(ctx, hc, url, name, "-nodecount=15")
+}
+
+// profileManager takes a profile of a manager from its --pprof-bind-address: kind "profile" (CPU
+// over d) or "heap" (live objects after a GC), and returns the top entries.
+func (e *env) profileManager(ctx context.Context, m *manager, kind string, d time.Duration, name string) (string, error) {
+	switch kind {
+	case "profile":
+		return e.profileTop(ctx, http.DefaultClient, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", m.pprofURL, int(d.Seconds())), name, "-nodecount=20")
+	case "heap":
+		return e.profileTop(ctx, http.DefaultClient, m.pprofURL+"/debug/pprof/heap?gc=1", name, "-nodecount=25", "-sample_index=inuse_space")
+	}
+	return "", fmt.Errorf("unknown profile %q", kind)
+}
+
+// profileTop downloads a pprof profile from url into the run's directory and returns the top
+// entries as `go tool pprof -top` prints them, without the header lines that name files and times.
+func (e *env) profileTop(ctx context.Context, hc *http.Client, url, name string, pprofArgs ...string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err
@@ -517,7 +538,7 @@ func (e *env) profileAPIServer(ctx context.Context, d time.Duration, name string
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("kube-apiserver profile: status %d", resp.StatusCode)
+		return "", fmt.Errorf("profile %s: status %d", name, resp.StatusCode)
 	}
 	path := filepath.Join(e.dir, name+".pprof")
 	f, err := os.Create(path)
@@ -531,7 +552,8 @@ func (e *env) profileAPIServer(ctx context.Context, d time.Duration, name string
 	if err := f.Close(); err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=15", path)
+	args := append([]string{"tool", "pprof", "-top"}, pprofArgs...)
+	cmd := exec.CommandContext(ctx, "go", append(args, path)...)
 	cmd.SysProcAttr = localcluster.ChildProcAttr()
 	out, err := cmd.Output()
 	if err != nil {

@@ -244,11 +244,22 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 		// Over most of the expected run: the operator issues about 100 grants/s or more.
 		d := time.Duration(max(2, min(30, n/150))) * time.Second
 		go func() {
+			// Both at once: where kube-apiserver and the manager spend the same seconds.
+			var managerTop string
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				var err error
+				if managerTop, err = e.profileManager(ctx, mgr, "profile", d, "manager-issue"); err != nil {
+					managerTop = "profile failed: " + err.Error()
+				}
+			})
 			top, err := e.profileAPIServer(ctx, d, "kube-apiserver-issue")
 			if err != nil {
 				top = "profile failed: " + err.Error()
 			}
-			profile <- fmt.Sprintf("kube-apiserver CPU profile, first %s of issuing %d grants (go tool pprof -top):\n%s", d, n, top)
+			wg.Wait()
+			profile <- fmt.Sprintf("kube-apiserver CPU profile, first %s of issuing %d grants (go tool pprof -top):\n%s\n\n"+
+				"The manager's CPU profile over the same seconds:\n%s", d, n, top, managerTop)
 		}()
 	} else {
 		profile <- ""
