@@ -24,9 +24,11 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
@@ -99,10 +101,16 @@ func BenchmarkTokenReview(b *testing.B) {
 	token, sess, _ := session.NewSealed("acme", "g", "uid-1", "support-x@support.test", now, now, key)
 	svc.sessions.Put(sess)
 	svc.index.passwords.Store(types.NamespacedName{Namespace: "acme", Name: "g-credentials"}, secretHash{owner: "uid-1", hash: key})
-	svc.index.grants.Store(grantKey, &grantState{
-		Namespace: "acme", Name: "g", UID: "uid-1", LoginEmail: sess.Email, Phase: "Active",
-		IssuedAt: sess.CredentialsIssuedAt, WindowEnd: now.Add(time.Hour), AccessLevel: "Limited", SecretName: "g-credentials",
-	})
+	grant := &supportaccessv1alpha1.SupportAccessGrant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "g", UID: "uid-1"},
+		Spec:       supportaccessv1alpha1.SupportAccessGrantSpec{AccessLevel: "Limited", Duration: &metav1.Duration{Duration: time.Hour}},
+		Status: supportaccessv1alpha1.SupportAccessGrantStatus{
+			Phase: "Active", LoginEmail: sess.Email, SecretName: "g-credentials",
+			IssuedAt: &metav1.Time{Time: sess.CredentialsIssuedAt},
+		},
+	}
+	grant.CreationTimestamp = metav1.Time{Time: now.Add(-time.Minute)}
+	svc.index.grants.Store(grantKey, newGrantState(grant, 720*time.Hour))
 	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"` + token + `"},"status":{"user":{}}}`)
 	h := svc.Handler()
 	b.Run("check", func(b *testing.B) {

@@ -49,8 +49,12 @@ type grantState struct {
 	// and expiry is decided at the moment of each check, not when the controller gets round to it.
 	WindowEnd   time.Time
 	WindowStart time.Time
-	// grant is kept for the writes of the login path (the session Lease's owner, events).
+	// grant is kept for the writes of the login path (the session Lease's owner, events). It is
+	// the informer's own object, not a copy.
 	grant *supportaccessv1alpha1.SupportAccessGrant
+	// reviewStatus is this grant's TokenReview answer for a valid token, encoded once per watch
+	// event instead of once per request: /tokenreview is the hot path, the grant changes rarely.
+	reviewStatus []byte
 	// ambiguous is set when another grant shows the same login email.
 	ambiguous atomic.Bool
 }
@@ -155,7 +159,24 @@ func (ix *index) upsertGrant(obj any) {
 		return
 	}
 	key := types.NamespacedName{Namespace: g.Namespace, Name: g.Name}
-	window := expiry.Of(g, ix.maxGrantDuration)
+	state := newGrantState(g, ix.maxGrantDuration)
+	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail {
+		ix.byEmail.CompareAndDelete(old.LoginEmail, key)
+	}
+	if state.LoginEmail != "" {
+		if prev, loaded := ix.byEmail.Swap(state.LoginEmail, key); loaded && prev.(types.NamespacedName) != key {
+			if other, ok := ix.grant(prev.(types.NamespacedName)); ok && other.LoginEmail == state.LoginEmail {
+				other.ambiguous.Store(true)
+				state.ambiguous.Store(true)
+			}
+		}
+	}
+	ix.grants.Store(key, state)
+}
+
+// newGrantState takes the snapshot of g the hot path reads.
+func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, maxGrantDuration time.Duration) *grantState {
+	window := expiry.Of(g, maxGrantDuration)
 	state := &grantState{
 		Namespace:   g.Namespace,
 		Name:        g.Name,
@@ -173,18 +194,8 @@ func (ix *index) upsertGrant(obj any) {
 	if g.Status.IssuedAt != nil {
 		state.IssuedAt = g.Status.IssuedAt.Time
 	}
-	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail {
-		ix.byEmail.CompareAndDelete(old.LoginEmail, key)
-	}
-	if state.LoginEmail != "" {
-		if prev, loaded := ix.byEmail.Swap(state.LoginEmail, key); loaded && prev.(types.NamespacedName) != key {
-			if other, ok := ix.grant(prev.(types.NamespacedName)); ok && other.LoginEmail == state.LoginEmail {
-				other.ambiguous.Store(true)
-				state.ambiguous.Store(true)
-			}
-		}
-	}
-	ix.grants.Store(key, state)
+	state.reviewStatus = encodeReviewStatus(state)
+	return state
 }
 
 func (ix *index) secretHandler() toolscache.ResourceEventHandler {

@@ -17,6 +17,7 @@ limitations under the License.
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,9 +38,20 @@ type errorBody struct {
 	Message string `json:"message"`
 }
 
+// Header values shared by every response; net/http only reads them.
+var (
+	contentTypeJSON = []string{"application/json"}
+	cacheNoStore    = []string{"no-store"}
+)
+
+// setJSONHeaders marks a response as JSON that no cache may keep (it describes a live session).
+func setJSONHeaders(h http.Header) {
+	h["Content-Type"] = contentTypeJSON
+	h["Cache-Control"] = cacheNoStore
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -57,20 +70,17 @@ func requireMethod(w http.ResponseWriter, r *http.Request, method string) bool {
 	return false
 }
 
+// bodyBuffers recycles request-body buffers: the hot path reads a body per request.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // decodeJSON reads one JSON object of at most maxBodyBytes into v. strict refuses unknown fields.
 // It answers the client itself and returns false on any problem.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
-	err := dec.Decode(v)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bodyBuffers.Put(buf) }()
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err == nil {
-		// Exactly one JSON value: trailing data is a malformed request, not something to ignore.
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("unexpected data after the JSON object")
-		}
+		err = unmarshalOne(buf.Bytes(), v, strict)
 	}
 	if err == nil {
 		return true
@@ -85,6 +95,26 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool
 		writeError(w, http.StatusBadRequest, "malformed_json", "request body is not valid JSON for this endpoint: "+jsonErrorText(err))
 	}
 	return false
+}
+
+// unmarshalOne decodes exactly one JSON value from data into v: trailing data is a malformed
+// request, not something to ignore. json.Unmarshal copies what it keeps, so data may be reused.
+func unmarshalOne(data []byte, v any, strict bool) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return io.EOF
+	}
+	if !strict {
+		return json.Unmarshal(data, v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, extra := dec.Token(); extra != io.EOF {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
 }
 
 // jsonErrorText describes a decoding error without echoing request content back at length.

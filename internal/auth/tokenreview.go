@@ -17,6 +17,7 @@ limitations under the License.
 package auth
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -25,16 +26,26 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/identity"
 )
 
-// tokenReview is the subset of authentication.k8s.io/v1 TokenReview kube-apiserver sends and reads,
-// declared here so decoding is plain encoding/json into a small struct on the hot path.
-type tokenReview struct {
-	APIVersion string                             `json:"apiVersion"`
-	Kind       string                             `json:"kind"`
-	Spec       authenticationv1.TokenReviewSpec   `json:"spec"`
-	Status     authenticationv1.TokenReviewStatus `json:"status"`
+// tokenReviewBody is the part of an authentication.k8s.io/v1 TokenReview that kube-apiserver
+// sends and this service reads, declared here so decoding is plain encoding/json into a small
+// struct on the hot path. spec.audiences is not read: no audience is checked, and none answered.
+type tokenReviewBody struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Spec       struct {
+		Token string `json:"token"`
+	} `json:"spec"`
 }
 
 const tokenReviewAPIVersion = "authentication.k8s.io/v1"
+
+// The answer is written from pre-encoded parts: the envelope is constant, and each grant's status
+// for a valid token is encoded when the grant changes (encodeReviewStatus), not per request.
+var (
+	reviewPrefix  = []byte(`{"apiVersion":"` + tokenReviewAPIVersion + `","kind":"TokenReview","spec":{},"status":`)
+	reviewSuffix  = []byte("}\n")
+	reviewRefused = []byte(`{"user":{}}`)
+)
 
 // handleTokenReview implements POST /tokenreview for kube-apiserver's webhook token authenticator
 // (--authentication-token-webhook-config-file, --authentication-token-webhook-version=v1). A bad,
@@ -45,7 +56,7 @@ func (a *Service) handleTokenReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	var req tokenReview
+	var req tokenReviewBody
 	// Not strict: a newer kube-apiserver may add fields, and refusing them would lock everyone out.
 	if !decodeJSON(w, r, &req, false) {
 		a.metrics.check("tokenreview", resultMalformed, time.Since(start))
@@ -58,28 +69,39 @@ func (a *Service) handleTokenReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	resp := tokenReview{APIVersion: tokenReviewAPIVersion, Kind: "TokenReview"}
+	status := reviewRefused
 	id, result := a.check(req.Spec.Token, a.clock.Now(), true)
 	if result == resultValid {
-		g := id.Grant
-		resp.Status = authenticationv1.TokenReviewStatus{
-			Authenticated: true,
-			User: authenticationv1.UserInfo{
-				Username: identity.Username(g.LoginEmail),
-				UID:      string(g.UID),
-				Groups:   identity.Groups(g.AccessLevel, g.Namespace),
-				Extra:    toExtra(identity.Extra(g.Name, g.Namespace, g.WindowEnd)),
-			},
-		}
+		status = id.Grant.reviewStatus
 	}
-	writeJSON(w, http.StatusOK, resp)
+	setJSONHeaders(w.Header())
+	w.WriteHeader(http.StatusOK)
+	// Errors are the connection's: the client is gone and nothing is left to tell it.
+	_, _ = w.Write(reviewPrefix)
+	_, _ = w.Write(status)
+	_, _ = w.Write(reviewSuffix)
 	a.metrics.check("tokenreview", result, time.Since(start))
 }
 
-func toExtra(in map[string][]string) map[string]authenticationv1.ExtraValue {
-	out := make(map[string]authenticationv1.ExtraValue, len(in))
-	for k, v := range in {
-		out[k] = v
+// encodeReviewStatus returns the TokenReview status of a valid token of g: the support user of
+// SPEC §4.
+func encodeReviewStatus(g *grantState) []byte {
+	extra := make(map[string]authenticationv1.ExtraValue, 3)
+	for k, v := range identity.Extra(g.Name, g.Namespace, g.WindowEnd) {
+		extra[k] = v
 	}
-	return out
+	status, err := json.Marshal(authenticationv1.TokenReviewStatus{
+		Authenticated: true,
+		User: authenticationv1.UserInfo{
+			Username: identity.Username(g.LoginEmail),
+			UID:      string(g.UID),
+			Groups:   identity.Groups(g.AccessLevel, g.Namespace),
+			Extra:    extra,
+		},
+	})
+	if err != nil {
+		// Strings, slices and maps of strings always encode; refuse rather than panic if not.
+		return reviewRefused
+	}
+	return status
 }
