@@ -21,7 +21,6 @@ package credentials
 import (
 	"crypto/rand"
 	"fmt"
-	"math/big"
 )
 
 const (
@@ -54,17 +53,28 @@ func Email(domain string) (string, error) {
 	return EmailPrefix + local + "@" + domain, nil
 }
 
-// randomString draws n characters uniformly from alphabet. rand.Int rejects out-of-range samples,
-// so there is no modulo bias.
+// randomString draws n characters uniformly from alphabet (at most 256 characters) by rejection
+// sampling: a random byte below the largest multiple of len(alphabet) that fits in a byte picks
+// byte % len(alphabet), any other byte is thrown away, so there is no modulo bias. One read of
+// crypto/rand usually covers the whole string.
 func randomString(alphabet string, n int) (string, error) {
-	max := big.NewInt(int64(len(alphabet)))
-	buf := make([]byte, n)
-	for i := range buf {
-		idx, err := rand.Int(rand.Reader, max)
-		if err != nil {
+	size := len(alphabet)
+	limit := 256 - 256%size
+	out := make([]byte, 0, n)
+	var pool [64]byte
+	for len(out) < n {
+		if _, err := rand.Read(pool[:]); err != nil {
 			return "", fmt.Errorf("read random bytes: %w", err)
 		}
-		buf[i] = alphabet[idx.Int64()]
+		for _, b := range pool {
+			if int(b) >= limit {
+				continue
+			}
+			out = append(out, alphabet[int(b)%size])
+			if len(out) == n {
+				break
+			}
+		}
 	}
-	return string(buf), nil
+	return string(out), nil
 }
