@@ -33,7 +33,7 @@ import (
 )
 
 // defaultingHandler runs a typed admission.Defaulter and answers with a JSON patch that only adds
-// the spec fields the defaulter filled in.
+// the spec fields the defaulter filled in, and finalizers.
 //
 // controller-runtime's own defaulting handler (the builder's WithDefaulter) re-marshals the whole
 // object and diffs it against the request, so any value the Go types write differently comes back
@@ -78,7 +78,7 @@ func (h *defaultingHandler[T]) Handle(ctx context.Context, req admission.Request
 	}
 	kept := resp.Patches[:0]
 	for _, op := range resp.Patches {
-		if op.Operation != "add" || (op.Path != "/spec" && !strings.HasPrefix(op.Path, "/spec/")) {
+		if op.Operation != "add" || !underPath(op.Path, "/spec") && !underPath(op.Path, "/metadata/finalizers") {
 			continue
 		}
 		op.Value = h.shortDurations(op.Path, op.Value)
@@ -89,6 +89,11 @@ func (h *defaultingHandler[T]) Handle(ctx context.Context, req admission.Request
 		resp.PatchType = nil
 	}
 	return resp
+}
+
+// underPath reports whether a JSON patch path is root or inside it.
+func underPath(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+"/")
 }
 
 // shortDurations writes added durations as "168h" rather than Go's "168h0m0s", so a default the
