@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -111,17 +112,43 @@ func supportKubeconfig(t *testing.T, token string) string {
 	return path
 }
 
-// issued collects every password and session token the tests have seen, so that the suite can
-// check in the end that none of them leaked into a log or an event (SPEC §3).
+// issued collects every password and session token the tests have seen, and the forms in which
+// the manager holds them (digests, the Secret's base64), so that the suite can check in the end
+// that none of them leaked into a log or an event (SPEC §3).
 var issued struct {
 	mu      sync.Mutex
 	secrets []string
+	seen    map[string]bool
 }
 
+// remember adds secret to what must not leak; once, however often the tests see it.
 func remember(secret string) {
 	issued.mu.Lock()
 	defer issued.mu.Unlock()
+	if issued.seen[secret] {
+		return
+	}
+	if issued.seen == nil {
+		issued.seen = map[string]bool{}
+	}
+	issued.seen[secret] = true
 	issued.secrets = append(issued.secrets, secret)
+}
+
+// rememberPassword remembers a password, issued or merely tried, in every form that could betray
+// it: as typed; base64-encoded, as a Secret's data holds it; and its SHA-256, which the manager
+// keeps in memory instead of the password (internal/credentials), in hex and in base64 (how a
+// []byte prints in JSON).
+func rememberPassword(password string) {
+	sum := sha256.Sum256([]byte(password))
+	for _, form := range []string{
+		password,
+		base64.StdEncoding.EncodeToString([]byte(password)),
+		hex.EncodeToString(sum[:]),
+		base64.StdEncoding.EncodeToString(sum[:]),
+	} {
+		remember(form)
+	}
 }
 
 func rememberedSecrets() []string {
@@ -143,7 +170,7 @@ func credentials(ctx context.Context, g Gomega, namespace, grant string) (email,
 		return string(value)
 	}
 	email, password = decode("email"), decode("password")
-	remember(password)
+	rememberPassword(password)
 	return email, password
 }
 
@@ -159,35 +186,72 @@ type loginResponse struct {
 }
 
 // authClient talks to the auth service; no retries, no redirects, so a status is what was sent.
+// Its requests come from 127.0.0.1, and the auth service throttles failed logins per client
+// address too (10 per 15 minutes): a test that fails logins on purpose sends them from an address
+// of its own (clientFrom), so as not to spend that budget for the whole suite.
 var authClient = &http.Client{Timeout: commandTimeout}
 
-// login posts the credentials to /v1/login and returns the HTTP status and the decoded answer.
-func login(ctx context.Context, email, password string) (int, loginResponse, error) {
+// clientFrom returns a client of the auth service whose connections come from ip, a loopback
+// address other than 127.0.0.1 (Linux routes all of 127.0.0.0/8 to the loopback interface): to the
+// auth service, another client address, as another machine would be.
+func clientFrom(t *testing.T, ip string) *http.Client {
+	t.Helper()
+	local := net.ParseIP(ip)
+	if local == nil || !local.IsLoopback() {
+		t.Fatalf("clientFrom(%q): not a loopback address", ip)
+	}
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: local}, Timeout: commandTimeout}
+	transport := &http.Transport{DialContext: dialer.DialContext}
+	t.Cleanup(transport.CloseIdleConnections)
+	return &http.Client{Timeout: commandTimeout, Transport: transport}
+}
+
+// loginReply is what POST /v1/login answered.
+type loginReply struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Session loginResponse // decoded when Status is 200
+}
+
+// loginFrom posts the credentials to /v1/login through client and returns the answer. A session
+// token it receives is remembered, with its hash.
+func loginFrom(ctx context.Context, client *http.Client, email, password string) (loginReply, error) {
 	body, err := json.Marshal(map[string]string{"email": email, "password": password})
 	if err != nil {
-		return 0, loginResponse{}, err
+		return loginReply{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e2e.authURL+"/v1/login", bytes.NewReader(body))
 	if err != nil {
-		return 0, loginResponse{}, err
+		return loginReply{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := authClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return 0, loginResponse{}, fmt.Errorf("POST /v1/login: %w", err)
+		return loginReply{}, fmt.Errorf("POST /v1/login: %w", err)
 	}
 	defer resp.Body.Close()
-	var out loginResponse
+	reply := loginReply{Status: resp.StatusCode, Header: resp.Header}
+	if reply.Body, err = io.ReadAll(resp.Body); err != nil {
+		return reply, fmt.Errorf("read login response: %w", err)
+	}
 	if resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			return resp.StatusCode, out, fmt.Errorf("decode login response: %w", err)
+		if err := json.Unmarshal(reply.Body, &reply.Session); err != nil {
+			return reply, fmt.Errorf("decode login response: %w", err)
 		}
-		remember(out.Token)
+		remember(reply.Session.Token)
 		// Its hash too: it names the session's Lease, and must not reach a log either.
-		sum := sha256.Sum256([]byte(out.Token))
+		sum := sha256.Sum256([]byte(reply.Session.Token))
 		remember(hex.EncodeToString(sum[:]))
 	}
-	return resp.StatusCode, out, nil
+	return reply, nil
+}
+
+// login posts the credentials to /v1/login from 127.0.0.1 and returns the HTTP status and the
+// decoded answer.
+func login(ctx context.Context, email, password string) (int, loginResponse, error) {
+	reply, err := loginFrom(ctx, authClient, email, password)
+	return reply.Status, reply.Session, err
 }
 
 // mustLogin logs in with a grant's credentials and expects a session token. It returns the login
@@ -280,4 +344,22 @@ func applyNamespace(t *testing.T, g Gomega, name string) {
 		// t.Context() is already cancelled in cleanups.
 		_ = kubectl(context.Background(), "", "delete", "namespace", name, "--wait=false", "--ignore-not-found")
 	})
+}
+
+// event is what security reviewers read of an Event.
+type event struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// eventsAbout lists the Events of reason about the object name in namespace, as kubectl shows them
+// (the events.k8s.io note is the message).
+func eventsAbout(ctx context.Context, g Gomega, namespace, name, reason string) []event {
+	out := mustKubectl(ctx, g, "", "get", "events", "-n", namespace, "-o", "json",
+		"--field-selector", "involvedObject.name="+name+",reason="+reason)
+	var list struct {
+		Items []event `json:"items"`
+	}
+	g.ExpectWithOffset(1, json.Unmarshal([]byte(out), &list)).To(Succeed(), "kubectl get events -o json")
+	return list.Items
 }

@@ -329,9 +329,9 @@ func (s *suite) kubectl(args ...string) (string, error) {
 	return string(out), nil
 }
 
-// checkNoLeaks fails the suite if a password or session token that the tests saw appears in the
-// manager's log, the control plane's log or the events (SPEC §3: never logged, never in events).
-// It names where, never the secret.
+// checkNoLeaks fails the suite if a password or session token that the tests saw (or tried), or a
+// hash of one (see rememberPassword), appears in the manager's log, the control plane's log or the
+// events (SPEC §3: never logged, never in events). It names where, never the secret.
 func (s *suite) checkNoLeaks(events string) error {
 	sources := map[string]string{"events": events}
 	for _, path := range []string{s.managerLog, s.controlPlaneLog} {
@@ -349,7 +349,7 @@ func (s *suite) checkNoLeaks(events string) error {
 	for name, text := range sources {
 		for i, secret := range secrets {
 			if strings.Contains(text, secret) {
-				errs = append(errs, fmt.Errorf("secret #%d of %d seen by the tests (a password or token) appears in %s", i+1, len(secrets), name))
+				errs = append(errs, fmt.Errorf("secret #%d of %d seen by the tests (a password, token or hash) appears in %s", i+1, len(secrets), name))
 			}
 		}
 	}
