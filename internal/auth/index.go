@@ -52,9 +52,10 @@ type grantState struct {
 	// grant is kept for the writes of the login path (the session Lease's owner, events). It is
 	// the informer's own object, not a copy.
 	grant *supportaccessv1alpha1.SupportAccessGrant
-	// reviewStatus is this grant's TokenReview answer for a valid token, encoded once per watch
-	// event instead of once per request: /tokenreview is the hot path, the grant changes rarely.
-	reviewStatus []byte
+	// reviewStatus is this grant's TokenReview answer for a valid token, encoded on the first
+	// check after each watch event instead of on every request (/tokenreview is the hot path, the
+	// grant changes rarely), and only for grants in use: most grants have no session.
+	reviewStatus atomic.Pointer[[]byte]
 	// ambiguous is set when another grant shows the same login email.
 	ambiguous atomic.Bool
 }
@@ -194,8 +195,18 @@ func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, maxGrantDuration
 	if g.Status.IssuedAt != nil {
 		state.IssuedAt = g.Status.IssuedAt.Time
 	}
-	state.reviewStatus = encodeReviewStatus(state)
 	return state
+}
+
+// tokenReviewStatus returns g's encoded TokenReview status for a valid token. Two first checks
+// racing each other both encode it; either result is the same.
+func (g *grantState) tokenReviewStatus() []byte {
+	if p := g.reviewStatus.Load(); p != nil {
+		return *p
+	}
+	status := encodeReviewStatus(g)
+	g.reviewStatus.Store(&status)
+	return status
 }
 
 func (ix *index) secretHandler() toolscache.ResourceEventHandler {

@@ -40,7 +40,7 @@ type tokenReviewBody struct {
 const tokenReviewAPIVersion = "authentication.k8s.io/v1"
 
 // The answer is written from pre-encoded parts: the envelope is constant, and each grant's status
-// for a valid token is encoded when the grant changes (encodeReviewStatus), not per request.
+// for a valid token is encoded once per version of the grant (grantState.tokenReviewStatus).
 var (
 	reviewPrefix  = []byte(`{"apiVersion":"` + tokenReviewAPIVersion + `","kind":"TokenReview","spec":{},"status":`)
 	reviewSuffix  = []byte("}\n")
@@ -72,7 +72,7 @@ func (a *Service) handleTokenReview(w http.ResponseWriter, r *http.Request) {
 	status := reviewRefused
 	id, result := a.check(req.Spec.Token, a.clock.Now(), true)
 	if result == resultValid {
-		status = id.Grant.reviewStatus
+		status = id.Grant.tokenReviewStatus()
 	}
 	setJSONHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
