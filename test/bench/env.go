@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -39,6 +40,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
@@ -110,6 +112,9 @@ type env struct {
 	c        client.WithWatch
 	logFile  *os.File
 	managers []*manager
+	// webhooks are registered with kube-apiserver when the phase's first manager starts, and
+	// served by it (-webhooks).
+	webhooks *envtest.WebhookInstallOptions
 }
 
 func (b *bench) startEnv(ctx context.Context, name string) (*env, error) {
@@ -208,6 +213,33 @@ func (e *env) warmUp(ctx context.Context) error {
 	return nil
 }
 
+// webhookArgs returns the webhook flags of the next manager. The first manager of a phase serves
+// the admission webhooks, registered now as make run-local does (the generated configurations
+// pointed at it on loopback, with a CA generated now); later ones serve them on ports of their own
+// that kube-apiserver does not call.
+func (e *env) webhookArgs() ([]string, error) {
+	if !e.b.opts.webhooks {
+		return []string{"--disable-webhooks"}, nil
+	}
+	addr, err := managerproc.FreeAddress()
+	if err != nil {
+		return nil, err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if e.webhooks == nil {
+		p, _ := strconv.Atoi(port)
+		e.webhooks = &envtest.WebhookInstallOptions{
+			Paths:            []string{filepath.Join(testutil.RepoRoot(), "config", "webhook")},
+			LocalServingHost: "127.0.0.1",
+			LocalServingPort: p,
+		}
+		if err := e.webhooks.Install(e.cluster.Config); err != nil {
+			return nil, fmt.Errorf("register admission webhooks: %w", err)
+		}
+	}
+	return []string{"--webhook-cert-dir", e.webhooks.LocalServingCertDir, "--webhook-port", port}, nil
+}
+
 // stop stops the managers, then the control plane.
 func (e *env) stop() error {
 	var errs []error
@@ -219,6 +251,10 @@ func (e *env) stop() error {
 		}
 	}
 	e.managers = nil
+	if e.webhooks != nil {
+		_ = e.webhooks.Cleanup() // the generated serving certificates
+		e.webhooks = nil
+	}
 	if e.cluster != nil {
 		if err := e.cluster.Stop(); err != nil {
 			errs = append(errs, err)
@@ -245,8 +281,8 @@ type manager struct {
 	logPath    string
 }
 
-// startManager runs the manager binary against the cluster (plain-HTTP auth service and metrics
-// on loopback, webhooks off as in the end-to-end suite) and waits for its probes.
+// startManager runs the manager binary against the cluster (plain-HTTP auth service, metrics and
+// pprof on loopback, the admission webhooks unless -webhooks=false) and waits for its probes.
 func (e *env) startManager(ctx context.Context, name string, extra ...string) (*manager, error) {
 	addrs := make([]string, 4)
 	for i := range addrs {
@@ -271,14 +307,17 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		"--metrics-secure=false",
 		"--health-probe-bind-address", probeAddr,
 		"--pprof-bind-address", pprofAddr,
-		"--disable-webhooks",
 		"--login-domain", loginDomain,
 	}
+	webhookArgs, err := e.webhookArgs()
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, webhookArgs...)
 	if e.b.opts.grantWorkers > 0 {
 		args = append(args, "--grant-workers", strconv.Itoa(e.b.opts.grantWorkers))
 	}
 	args = append(args, extra...)
-	var err error
 	began := time.Now()
 	restore := setEnv(e.b.opts.managerEnv)
 	m.proc, err = managerproc.Start(e.b.bins.manager, m.logPath, args)

@@ -82,6 +82,7 @@ type options struct {
 	reportPath       string
 	keep             bool
 	profile          bool
+	webhooks         bool
 	managerEnv       []string
 }
 
@@ -139,11 +140,20 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.unrelatedSecrets, "unrelated-secrets", 100_000, "Unrelated Secrets added in the memory scenario.")
 	flag.StringVar(&o.reportPath, "report", "bench/report.md", "Where to write the Markdown report (relative to the repository root).")
 	var managerEnv string
-	flag.StringVar(&managerEnv, "manager-env", "", "Comma-separated NAME=value environment variables for the manager processes, e.g. GOMEMLIMIT=120MiB,GOGC=50.")
+	flag.StringVar(&managerEnv, "manager-env", "", "Comma-separated NAME=value environment variables for the manager processes, "+
+		"after the manager container's env of config/manager/manager.yaml (which they override), e.g. GOMEMLIMIT=100MiB,GOGC=100.")
 	flag.BoolVar(&o.profile, "profile", true, "Take a CPU profile of kube-apiserver while the operator issues grants, and put its top entries in the report.")
+	flag.BoolVar(&o.webhooks, "webhooks", true, "Register the admission webhooks (served by the first manager of each scenario phase), "+
+		"as a deployment does; false runs the managers with --disable-webhooks.")
 	flag.BoolVar(&o.keep, "keep", false, "Keep the working directory (logs of the control planes and managers).")
 	flag.Parse()
 
+	// The manager runs as deployed: with its container's env, then the flag's, which wins.
+	deployed, err := deploymentEnv()
+	if err != nil {
+		return o, err
+	}
+	o.managerEnv = deployed
 	for _, kv := range strings.Split(managerEnv, ",") {
 		if kv = strings.TrimSpace(kv); kv == "" {
 			continue
@@ -153,7 +163,6 @@ func parseFlags() (options, error) {
 		}
 		o.managerEnv = append(o.managerEnv, kv)
 	}
-	var err error
 	if o.sizes, err = parseInts(sizes); err != nil || len(o.sizes) == 0 {
 		return o, fmt.Errorf("-sizes %q: want positive integers, e.g. 1000,10000", sizes)
 	}
@@ -341,6 +350,7 @@ func machineFacts(b *bench) machine {
 	if out, err := cmd.Output(); err == nil {
 		m.Commit = strings.TrimSpace(string(out))
 	}
+	m.ManagerEnv = strings.Join(b.opts.managerEnv, " ")
 	m.Flags = strings.Join(os.Args[1:], " ")
 	if m.Flags == "" {
 		m.Flags = "(defaults)"
