@@ -108,7 +108,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"for; an AccountSessionPolicy's maxGrantDuration can only lower it.")
 	fs.StringVar(&o.limitedClusterRole, "limited-cluster-role", "supportaccess-limited", "ClusterRole bound to support users of Limited grants.")
 	fs.StringVar(&o.fullClusterRole, "full-cluster-role", "supportaccess-full", "ClusterRole bound to support users of Full grants.")
-	fs.IntVar(&o.grantWorkers, "grant-workers", 16, "Grants reconciled concurrently.")
+	fs.IntVar(&o.grantWorkers, "grant-workers", 32, "Grants reconciled concurrently: enough to keep kube-apiserver busy when thousands are issued at once.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics and webhooks over HTTP/2 "+
 		"(off by default: CVE-2023-44487 and CVE-2023-39325).")
 	zapOpts := &zap.Options{Development: false}

@@ -137,7 +137,7 @@ func workersOrDefault(w int) int {
 	if w > 0 {
 		return w
 	}
-	return 16 // the manager's --grant-workers default
+	return 32 // the manager's --grant-workers default
 }
 
 type expiryResult struct {
