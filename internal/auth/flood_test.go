@@ -57,11 +57,7 @@ import (
 func startCountedService(t *testing.T) (*testService, *testutil.APICalls) {
 	t.Helper()
 	calls := &testutil.APICalls{}
-	// startService builds its manager from restConfig; no test of this package runs in parallel.
-	orig := restConfig
-	restConfig = calls.Wrap(orig)
-	s, err := startService(context.Background())
-	restConfig = orig
+	s, err := startService(context.Background(), calls.Wrap(restConfig))
 	if err != nil {
 		t.Fatalf("start counted auth service: %v", err)
 	}

@@ -97,7 +97,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	clk = clocktesting.NewFakeClock(time.Now())
-	if serviceA, err = startService(context.Background()); err != nil {
+	if serviceA, err = startService(context.Background(), restConfig); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -115,8 +115,8 @@ type testService struct {
 	client *http.Client
 }
 
-func startService(ctx context.Context) (*testService, error) {
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+func startService(ctx context.Context, cfg *rest.Config) (*testService, error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
