@@ -32,12 +32,14 @@ import (
 
 // setupControllers registers the cache indexes, the controllers and their metrics with mgr.
 func setupControllers(mgr ctrl.Manager, o *options) error {
-	if err := controllers.RegisterIndexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
+	emails, err := controllers.RegisterIndexes(context.Background(), mgr.GetCache())
+	if err != nil {
 		return err
 	}
 	grants := &controllers.SupportAccessGrantReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
+		Emails:    emails,
 		Scheme:    mgr.GetScheme(),
 		Clock:     clock.RealClock{},
 		Recorder:  mgr.GetEventRecorder("supportaccessgrant-controller"),

@@ -96,13 +96,15 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := RegisterIndexes(context.Background(), mgr.GetFieldIndexer()); err != nil {
+	emails, err := RegisterIndexes(context.Background(), mgr.GetCache())
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	reconciler := &SupportAccessGrantReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
+		Emails:    emails,
 		Scheme:    mgr.GetScheme(),
 		Clock:     clock.RealClock{},
 		Recorder:  mgr.GetEventRecorder("supportaccessgrant-controller"),

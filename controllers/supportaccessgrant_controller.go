@@ -74,6 +74,8 @@ type SupportAccessGrantReconciler struct {
 	Clock     clock.PassiveClock
 	Recorder  recorder.EventRecorder
 	Options   GrantOptions
+	// Emails finds login emails already issued (RegisterIndexes).
+	Emails *EmailIndex
 	// NewEmail draws a login email; nil means credentials.Email. Tests force collisions with it.
 	NewEmail func(domain string) (string, error)
 }
@@ -168,7 +170,7 @@ func nextCheck(window expiry.Window, now time.Time) time.Duration {
 	return d
 }
 
-// SetupWithManager registers the controller and its watches. The cache indexes it relies on are
+// SetupWithManager registers the controller and its watches. The email index it relies on is
 // registered once per manager by RegisterIndexes.
 func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	workers := r.Options.MaxConcurrentReconciles

@@ -97,7 +97,7 @@ func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *
 // a foreign Secret of the same name shows up as AlreadyExists and is then read around the cache.
 func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
 	name := SecretName(grant)
-	email, err := r.uniqueEmail(ctx)
+	email, err := r.uniqueEmail()
 	if err != nil {
 		return issuedCredentials{}, err
 	}
@@ -157,7 +157,7 @@ func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *su
 	creds := issuedCredentials{email: grant.Status.LoginEmail, secretName: secret.Name}
 	orig := secret.DeepCopy()
 	if !live || !credentials.HasPassword(secret) {
-		email, err := r.uniqueEmail(ctx)
+		email, err := r.uniqueEmail()
 		if err != nil {
 			return issuedCredentials{}, err
 		}
@@ -218,8 +218,10 @@ func secretContentEqual(a, b *corev1.Secret) bool {
 }
 
 // uniqueEmail draws login emails until one is unused by every grant and credentials Secret in
-// the cluster (both looked up through cache indexes: no API call).
-func (r *SupportAccessGrantReconciler) uniqueEmail(ctx context.Context) (string, error) {
+// the cluster (looked up in the informers' email index: no API call, no wait for the cache to
+// see our own latest writes, since a new email has 60 random bits and only what is already
+// issued has to be caught).
+func (r *SupportAccessGrantReconciler) uniqueEmail() (string, error) {
 	draw := r.NewEmail
 	if draw == nil {
 		draw = credentials.Email
@@ -229,7 +231,7 @@ func (r *SupportAccessGrantReconciler) uniqueEmail(ctx context.Context) (string,
 		if err != nil {
 			return "", fmt.Errorf("generate login email: %w", err)
 		}
-		used, err := r.emailInUse(ctx, email)
+		used, err := r.Emails.InUse(email)
 		if err != nil {
 			return "", err
 		}
@@ -238,24 +240,6 @@ func (r *SupportAccessGrantReconciler) uniqueEmail(ctx context.Context) (string,
 		}
 	}
 	return "", fmt.Errorf("no unused login email after %d draws", maxEmailDraws)
-}
-
-func (r *SupportAccessGrantReconciler) emailInUse(ctx context.Context, email string) (bool, error) {
-	// These lookups need not wait for the cache to see every pending write of ours (read-your-writes
-	// waits for all writes of the kind, which under load costs seconds per List): a new email has
-	// 60 random bits, and the index only has to catch what is already issued.
-	grants := &supportaccessv1alpha1.SupportAccessGrantList{}
-	if err := r.List(ctx, grants, client.MatchingFields{IndexGrantLoginEmail: email}, client.DisableReadYourWritesConsistency); err != nil {
-		return false, fmt.Errorf("look up grants by login email: %w", err)
-	}
-	if len(grants.Items) > 0 {
-		return true, nil
-	}
-	secrets := &corev1.SecretList{}
-	if err := r.List(ctx, secrets, client.MatchingFields{IndexSecretEmail: email}, client.DisableReadYourWritesConsistency); err != nil {
-		return false, fmt.Errorf("look up Secrets by login email: %w", err)
-	}
-	return len(secrets.Items) > 0, nil
 }
 
 // deleteSecret deletes the grant's credentials Secret if the grant owns it. The UID precondition

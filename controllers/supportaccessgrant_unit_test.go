@@ -17,16 +17,12 @@ limitations under the License.
 package controllers
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	toolscache "k8s.io/client-go/tools/cache"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -85,9 +81,6 @@ func grantNamed(name string) *supportaccessv1alpha1.SupportAccessGrant {
 }
 
 func TestUniqueEmailDrawsAgainOnCollision(t *testing.T) {
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = supportaccessv1alpha1.AddToScheme(scheme)
 	taken := &supportaccessv1alpha1.SupportAccessGrant{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "old"},
 		Status:     supportaccessv1alpha1.SupportAccessGrantStatus{LoginEmail: "support-taken@d"},
@@ -96,13 +89,17 @@ func TestUniqueEmailDrawsAgainOnCollision(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "b", Name: "s"},
 		Data:       map[string][]byte{supportaccessv1alpha1.SecretKeyEmail: []byte("support-insecret@d")},
 	}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(taken, inSecret).
-		WithIndex(&supportaccessv1alpha1.SupportAccessGrant{}, IndexGrantLoginEmail, func(o client.Object) []string {
-			return []string{o.(*supportaccessv1alpha1.SupportAccessGrant).Status.LoginEmail}
-		}).
-		WithIndex(&corev1.Secret{}, IndexSecretEmail, func(o client.Object) []string {
-			return []string{string(o.(*corev1.Secret).Data[supportaccessv1alpha1.SecretKeyEmail])}
-		}).Build()
+	// client-go's own indexers with the manager's index functions, filled as the informers would.
+	emails := &EmailIndex{
+		grants:  toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{indexEmail: grantEmails}),
+		secrets: toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{indexEmail: secretEmails}),
+	}
+	if err := emails.grants.Add(taken); err != nil {
+		t.Fatal(err)
+	}
+	if err := emails.secrets.Add(inSecret); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name    string
@@ -118,12 +115,12 @@ func TestUniqueEmailDrawsAgainOnCollision(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			i := 0
-			r := &SupportAccessGrantReconciler{Client: c, NewEmail: func(string) (string, error) {
+			r := &SupportAccessGrantReconciler{Emails: emails, NewEmail: func(string) (string, error) {
 				e := tt.draws[min(i, len(tt.draws)-1)]
 				i++
 				return e, nil
 			}}
-			got, err := r.uniqueEmail(context.Background())
+			got, err := r.uniqueEmail()
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Fatalf("uniqueEmail = %q, %v; want %q (error %v)", got, err, tt.want, tt.wantErr)
 			}
