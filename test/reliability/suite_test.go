@@ -46,6 +46,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
 )
 
+// loginDomain is the domain of the login emails the managers issue.
+const loginDomain = "support.test"
+
 var (
 	scheme  = runtime.NewScheme()
 	cluster *localcluster.Cluster
@@ -125,7 +128,7 @@ func startManager(t *testing.T, name string, extra ...string) *manager {
 		"--health-probe-bind-address", addrs[1],
 		"--metrics-bind-address", addrs[2], "--metrics-secure=false",
 		"--disable-webhooks",
-		"--login-domain", "support.test",
+		"--login-domain", loginDomain,
 	}, extra...)
 	proc, err := managerproc.Start(binary, m.log, args)
 	if err != nil {
