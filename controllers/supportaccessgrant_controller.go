@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -183,11 +184,14 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	// controller-runtime's default, but capped at 2 s instead of 1000 s. An expiry or revocation
 	// whose delete failed during an API outage must land within seconds of the API coming back,
 	// not after a backoff that doubled all through the outage: uncapped, the gap between retries
-	// grows as long as the time already spent failing (10 s after a 12 s outage). v0.25's default
-	// queue is the priority queue, whose default limiter is this per-item one alone, with no
-	// overall bucket: none is added, so 10,000 grants failing together retry together once the
-	// API is back.
-	retry := workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, 2*time.Second)
+	// grows as long as the time already spent failing (10 s after a 12 s outage). So that a
+	// failure shared by every grant (RBAC taken away, a webhook down) cannot turn the low cap into
+	// thousands of requests per second, retries also draw from one bucket for the controller:
+	// 100 per second after a burst of 1,000.
+	retry := workqueue.NewTypedMaxOfRateLimiter[reconcile.Request](
+		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, 2*time.Second),
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(100), 1000)},
+	)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&supportaccessv1alpha1.SupportAccessGrant{}).
 		// A Secret or RoleBinding deleted or edited by hand brings its grant back here.
