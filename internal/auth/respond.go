@@ -77,7 +77,12 @@ var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // It answers the client itself and returns false on any problem.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
 	buf := bodyBuffers.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); bodyBuffers.Put(buf) }()
+	defer func() {
+		// The body held a password or a token: wipe it rather than leave it in pooled memory.
+		clear(buf.Bytes())
+		buf.Reset()
+		bodyBuffers.Put(buf)
+	}()
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err == nil {
 		err = unmarshalOne(buf.Bytes(), v, strict)
