@@ -59,6 +59,9 @@ func Email(domain string) (string, error) {
 // crypto/rand usually covers the whole string.
 func randomString(alphabet string, n int) (string, error) {
 	size := len(alphabet)
+	if size == 0 || size > 256 {
+		panic(fmt.Sprintf("credentials: alphabet of %d characters; want 1 to 256", size))
+	}
 	limit := 256 - 256%size
 	out := make([]byte, 0, n)
 	var pool [64]byte
