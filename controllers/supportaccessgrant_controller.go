@@ -187,10 +187,11 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	// grows as long as the time already spent failing (10 s after a 12 s outage). So that a
 	// failure shared by every grant (RBAC taken away, a webhook down) cannot turn the low cap into
 	// thousands of requests per second, retries also draw from one bucket for the controller:
-	// 100 per second after a burst of 1,000.
+	// 500 per second after a burst of 1,000. With N grants failing together a retry then comes
+	// about every N/500 s (20 s for 10,000); kube-apiserver's priority and fairness guards the rest.
 	retry := workqueue.NewTypedMaxOfRateLimiter[reconcile.Request](
 		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, 2*time.Second),
-		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(100), 1000)},
+		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(500), 1000)},
 	)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&supportaccessv1alpha1.SupportAccessGrant{}).
