@@ -52,7 +52,10 @@ func deploymentEnv() ([]string, error) {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		var d appsv1.Deployment
-		if err := yaml.Unmarshal(doc, &d); err != nil || d.Kind != "Deployment" {
+		if err := yaml.Unmarshal(doc, &d); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		if d.Kind != "Deployment" {
 			continue
 		}
 		for _, c := range d.Spec.Template.Spec.Containers {

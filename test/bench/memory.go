@@ -134,7 +134,9 @@ func runMemory(ctx context.Context, b *bench, s *section) error {
 		top, err := e.profileManager(ctx, mgr, "heap", 0, "manager-heap")
 		if err != nil {
 			s.note("heap profile of the manager failed: %v", err)
-		} else if metrics, err := mgr.scrape(ctx); err == nil {
+		} else if metrics, err := mgr.scrape(ctx); err != nil {
+			s.note("metrics of the manager after its heap profile: %v", err)
+		} else {
 			live := gauge(metrics, "go_memstats_heap_alloc_bytes")
 			s.add(row{
 				Figure: fmt.Sprintf("Manager's live heap with %d grants, right after a forced GC", largest),
