@@ -316,6 +316,28 @@ func TestRevoke(t *testing.T) {
 	}, time.Second, 100*time.Millisecond).Should(BeTrue())
 }
 
+// A renewedAt in the past brings the end of an Active grant forward: that is reported as
+// ValidityChanged, not as a renewal.
+func TestShortenedWindowIsNoRenewal(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	grant := newGrant(t, ns, "shorten", func(gr *supportaccessv1alpha1.SupportAccessGrant) {
+		gr.Spec.Duration = &metav1.Duration{Duration: time.Hour}
+	})
+	key := client.ObjectKeyFromObject(grant)
+	waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+
+	renewedAt := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+	updateGrant(t, key, func(gr *supportaccessv1alpha1.SupportAccessGrant) { gr.Spec.RenewedAt = &metav1.Time{Time: renewedAt} })
+	note := waitForEvent(t, ns, "shorten", "ValidityChanged")
+	g.Expect(note).To(ContainSubstring(renewedAt.Add(time.Hour).UTC().Format(time.RFC3339)))
+	events, err := grantEvents(context.Background(), ns, "shorten")
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, e := range events {
+		g.Expect(e.Reason).NotTo(Equal(supportaccessv1alpha1.ReasonRenewed), "event %q", e.Note)
+	}
+}
+
 func TestRenewActiveKeepsCredentials(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t)

@@ -64,8 +64,10 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 			fmt.Sprintf("Secret %s was deleted or emptied: issued fresh credentials for %s and ended the old sessions", after.SecretName, after.LoginEmail))
 	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseActive &&
 		!timesEqual(before.ExpiresAt, after.ExpiresAt):
+		// Renewed only when the window was pushed out: a renewedAt in the past, or a shorter
+		// duration, brings the end forward, and calling that a renewal would mislead a reviewer.
 		reason := "ValidityChanged"
-		if grant.Spec.RenewedAt != nil {
+		if grant.Spec.RenewedAt != nil && before.ExpiresAt != nil && after.ExpiresAt.After(before.ExpiresAt.Time) {
 			reason = supportaccessv1alpha1.ReasonRenewed
 		}
 		event(corev1.EventTypeNormal, reason, "Renew", fmt.Sprintf("Credentials for %s now valid until %s", after.LoginEmail, until))
