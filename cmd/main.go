@@ -22,6 +22,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -37,6 +38,7 @@ import (
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/controllers"
+	"github.com/supportaccess/support-access-operator/internal/auth"
 )
 
 var (
@@ -58,6 +60,7 @@ type options struct {
 	leaderElect        bool
 	authAddr           string
 	authCertDir        string
+	trustedProxies     []netip.Prefix
 	webhookCertDir     string
 	webhookPort        int
 	disableWebhooks    bool
@@ -97,6 +100,10 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"TokenReview) binds to. 0 disables it.")
 	fs.StringVar(&o.authCertDir, "auth-cert-dir", "", "Directory with tls.crt and tls.key for the auth service. "+
 		"Empty serves plain HTTP, for local runs only.")
+	var trustedProxies string
+	fs.StringVar(&trustedProxies, "auth-trusted-proxies", "", "Comma-separated CIDRs or addresses of the proxies "+
+		"(ingress, load balancer) in front of the auth service whose X-Forwarded-For names the client of a login, "+
+		"for throttling and events. Empty: the header is ignored and the peer's address is used.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the admission "+
 		"webhooks (default: controller-runtime's <temp>/k8s-webhook-server/serving-certs).")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
@@ -113,7 +120,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"(off by default: CVE-2023-44487 and CVE-2023-39325).")
 	zapOpts := &zap.Options{Development: false}
 	zapOpts.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return nil, nil, err
 	}
 	if o.maxGrantDuration < 15*time.Minute {
@@ -121,6 +129,9 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	}
 	if o.leaderElect && !(o.retryPeriod < o.renewDeadline && o.renewDeadline < o.leaseDuration) {
 		return nil, nil, fmt.Errorf("leader election needs --leader-election-retry-period < --leader-election-renew-deadline < --leader-election-lease-duration")
+	}
+	if o.trustedProxies, err = auth.ParseTrustedProxies(trustedProxies); err != nil {
+		return nil, nil, fmt.Errorf("--auth-trusted-proxies: %w", err)
 	}
 	if o.grantWorkers < 1 {
 		return nil, nil, fmt.Errorf("--grant-workers=%d: must be at least 1", o.grantWorkers)

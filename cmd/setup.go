@@ -91,6 +91,7 @@ func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options) error {
 		Addr:             addr,
 		CertDir:          o.authCertDir,
 		MaxGrantDuration: o.maxGrantDuration,
+		TrustedProxies:   o.trustedProxies,
 	}); err != nil {
 		return fmt.Errorf("set up auth service: %w", err)
 	}

@@ -18,7 +18,6 @@ package auth
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -79,7 +78,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	emailKey, addrKey := email, throttleKey(clientAddress(r))
+	emailKey, addrKey := email, throttleKey(a.clientAddress(r))
 
 	// An address that failed too often is refused outright. A throttled email is refused too,
 	// unless the right password comes from an address in good standing: whoever floods one email
@@ -128,8 +127,8 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		expiresAt = end
 	}
 	a.recorder.Eventf(g.grant, nil, corev1.EventTypeNormal, "Login", "Login",
-		"Support user %s logged in from %s", g.LoginEmail, clientAddress(r))
-	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail, "client", clientAddress(r))
+		"Support user %s logged in from %s", g.LoginEmail, a.clientAddress(r))
+	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail, "client", a.clientAddress(r))
 	writeJSON(w, http.StatusOK, loginResponse{
 		Token:              token,
 		TokenType:          "Bearer",
@@ -154,27 +153,10 @@ func (a *Service) loginFailed(w http.ResponseWriter, r *http.Request, g *grantSt
 	a.metrics.login("invalid")
 	if known && failures == failureBurst {
 		a.recorder.Eventf(g.grant, nil, corev1.EventTypeWarning, "LoginFailures", "Login",
-			"%d failed logins for %s; the latest from %s", failures, g.LoginEmail, clientAddress(r))
+			"%d failed logins for %s; the latest from %s", failures, g.LoginEmail, a.clientAddress(r))
 	}
 	writeError(w, http.StatusUnauthorized, "invalid_credentials", "invalid email or password, or access has ended")
 }
 
-// clientAddress is the peer's IP. X-Forwarded-For is ignored: anyone can send it, and throttling
-// by a header the attacker chooses would throttle nothing.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// throttleKey is the address failures are counted against: an IPv6 client usually holds a whole
-// /64, so counting per address would give it 2^64 tries.
-func throttleKey(address string) string {
-	ip := net.ParseIP(address)
-	if ip == nil || ip.To4() != nil {
-		return address
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
-}
+// clientAddress is where r comes from, by the service's trusted proxies.
+func (a *Service) clientAddress(r *http.Request) string { return clientAddress(r, a.trustedProxies) }

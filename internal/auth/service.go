@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -58,10 +59,12 @@ type Service struct {
 	// cannot evict the counters of the addresses sending them.
 	emails    Limiter
 	addresses Limiter
-	clock     clock.PassiveClock
-	recorder  recorder.EventRecorder
-	metrics   *authMetrics
-	log       logr.Logger
+	// trustedProxies are the peers whose X-Forwarded-For names the client (clientaddr.go).
+	trustedProxies []netip.Prefix
+	clock          clock.PassiveClock
+	recorder       recorder.EventRecorder
+	metrics        *authMetrics
+	log            logr.Logger
 
 	// waitForSync blocks until the manager's caches are synced; handlersSynced report whether our
 	// event handlers have seen every object of the initial lists (they lag the caches slightly).

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,9 @@ type Options struct {
 	// per email and per client address, each tracking at most 100,000 keys.
 	EmailLimiter   Limiter
 	AddressLimiter Limiter
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client of a login
+	// (--auth-trusted-proxies); none by default, and the header is then ignored.
+	TrustedProxies []netip.Prefix
 	// FlushTick and MaintenanceTick set how often activity is flushed and dead sessions swept.
 	FlushTick       time.Duration
 	MaintenanceTick time.Duration
@@ -82,17 +86,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 		},
 	}
 	svc := &Service{
-		Addr:      o.Addr,
-		CertDir:   o.CertDir,
-		sessions:  session.NewStore(mgr.GetClient(), clk),
-		index:     ix,
-		emails:    emails,
-		addresses: addresses,
-		clock:     clk,
-		recorder:  mgr.GetEventRecorder("supportaccess-auth"),
-		metrics:   newAuthMetrics(),
-		log:       ctrl.Log.WithName("auth"),
-		listening: make(chan struct{}),
+		Addr:           o.Addr,
+		CertDir:        o.CertDir,
+		sessions:       session.NewStore(mgr.GetClient(), clk),
+		index:          ix,
+		emails:         emails,
+		addresses:      addresses,
+		trustedProxies: o.TrustedProxies,
+		clock:          clk,
+		recorder:       mgr.GetEventRecorder("supportaccess-auth"),
+		metrics:        newAuthMetrics(),
+		log:            ctrl.Log.WithName("auth"),
+		listening:      make(chan struct{}),
 	}
 
 	handlers := []struct {
