@@ -22,6 +22,7 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -212,10 +213,31 @@ func run(o *options) error {
 		return fmt.Errorf("add ready check: %w", err)
 	}
 
+	if beyondLoopback(o.pprofAddr) {
+		setupLog.Info("WARNING: the pprof endpoints are unauthenticated and listen beyond loopback; bind "+
+			"--pprof-bind-address to 127.0.0.1 and use kubectl port-forward", "address", o.pprofAddr)
+	}
 	setupLog.Info("Starting manager", "leaderElection", o.leaderElect, "webhooks", !o.disableWebhooks,
 		"authBindAddress", o.authAddr, "loginDomain", o.loginDomain)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}
 	return nil
+}
+
+// beyondLoopback reports whether a bind address (host:port; "0" or "" meaning off) listens on
+// anything but a loopback address.
+func beyondLoopback(addr string) bool {
+	if addr == "" || addr == "0" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.IsLoopback()
 }
