@@ -78,7 +78,8 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	emailKey, addrKey := email, throttleKey(a.clientAddress(r))
+	client := clientAddress(r, a.trustedProxies)
+	emailKey, addrKey := email, throttleKey(client)
 
 	// An address that failed too often is refused outright. A throttled email is refused too,
 	// unless the right password comes from an address in good standing: whoever floods one email
@@ -108,7 +109,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 			a.throttled(w, waitEmail)
 			return
 		}
-		a.loginFailed(w, r, g, known, emailKey, addrKey)
+		a.loginFailed(w, client, g, known, emailKey, addrKey)
 		return
 	}
 
@@ -127,8 +128,8 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		expiresAt = end
 	}
 	a.recorder.Eventf(g.grant, nil, corev1.EventTypeNormal, "Login", "Login",
-		"Support user %s logged in from %s", g.LoginEmail, a.clientAddress(r))
-	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail, "client", a.clientAddress(r))
+		"Support user %s logged in from %s", g.LoginEmail, client)
+	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail, "client", client)
 	writeJSON(w, http.StatusOK, loginResponse{
 		Token:              token,
 		TokenType:          "Bearer",
@@ -147,16 +148,13 @@ func (a *Service) throttled(w http.ResponseWriter, wait time.Duration) {
 }
 
 // loginFailed answers every failed login identically and counts it against the email and address.
-func (a *Service) loginFailed(w http.ResponseWriter, r *http.Request, g *grantState, known bool, emailKey, addrKey string) {
+func (a *Service) loginFailed(w http.ResponseWriter, client string, g *grantState, known bool, emailKey, addrKey string) {
 	failures := a.emails.Failure(emailKey)
 	a.addresses.Failure(addrKey)
 	a.metrics.login("invalid")
 	if known && failures == failureBurst {
 		a.recorder.Eventf(g.grant, nil, corev1.EventTypeWarning, "LoginFailures", "Login",
-			"%d failed logins for %s; the latest from %s", failures, g.LoginEmail, a.clientAddress(r))
+			"%d failed logins for %s; the latest from %s", failures, g.LoginEmail, client)
 	}
 	writeError(w, http.StatusUnauthorized, "invalid_credentials", "invalid email or password, or access has ended")
 }
-
-// clientAddress is where r comes from, by the service's trusted proxies.
-func (a *Service) clientAddress(r *http.Request) string { return clientAddress(r, a.trustedProxies) }
