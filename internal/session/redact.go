@@ -17,14 +17,18 @@ limitations under the License.
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// redactedError hides an API error's message, which names the session's Lease and so carries the
-// token's hash, while keeping its status for apierrors.IsNotFound and friends.
+// redactedError hides the text of an error from a request about a session Lease, while keeping
+// the error itself (Unwrap) for apierrors.IsNotFound and friends, errors.Is and errors.As. That
+// text is never safe to print: an API error's message names the Lease ("leases ... \"session-<hash>\"
+// is forbidden"), and a transport error names the request's URL, which ends with the Lease's
+// name. Either way it carries the token's hash.
 type redactedError struct {
 	op  string
 	err error
@@ -32,18 +36,31 @@ type redactedError struct {
 
 func (e *redactedError) Error() string {
 	var status apierrors.APIStatus
-	if errors.As(e.err, &status) {
+	switch {
+	case errors.As(e.err, &status):
+		// Reason and code are the API's fixed vocabulary ("Forbidden", "NotFound"): no names.
 		return fmt.Sprintf("%s: %s (HTTP %d)", e.op, status.Status().Reason, status.Status().Code)
+	case errors.Is(e.err, context.DeadlineExceeded):
+		return e.op + ": " + context.DeadlineExceeded.Error()
+	case errors.Is(e.err, context.Canceled):
+		return e.op + ": " + context.Canceled.Error()
 	}
 	return e.op + ": request failed"
 }
 
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact wraps err so that logging it never prints a Lease name.
-func redact(op string, err error) error {
+// Redact wraps err, the result of a request about a session Lease, so that printing it never
+// shows the Lease's name: its text becomes op and, for an API error, the status reason and code
+// ("end session of grant ns/name: Forbidden (HTTP 403)"). The wrapped error stays reachable for
+// apierrors' predicates, errors.Is and errors.As, whose results must not be printed either. op
+// says what failed and must itself name no Lease. Redact(op, nil) is nil.
+func Redact(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	return &redactedError{op: op, err: err}
 }
+
+// redact is Redact, under the name this package's callers use.
+func redact(op string, err error) error { return Redact(op, err) }
