@@ -25,10 +25,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -40,6 +42,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/auth"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
 var (
@@ -71,6 +74,9 @@ type options struct {
 	limitedClusterRole string
 	fullClusterRole    string
 	grantWorkers       int
+	maxSessions        int
+	operatorNamespace  string
+	keyringSecret      string
 	enableHTTP2        bool
 	leaderElectionNS   string
 	leaseDuration      time.Duration
@@ -110,12 +116,21 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
 	fs.BoolVar(&o.disableWebhooks, "disable-webhooks", false, "Do not serve the admission webhooks "+
 		"(the CRD schema still enforces every rule that does not need the current time or other objects).")
-	fs.StringVar(&o.loginDomain, "login-domain", "support.invalid", "Domain of the issued login emails.")
+	fs.StringVar(&o.loginDomain, "login-domain", "support.invalid", "Domain of the issued login emails: a DNS name, "+
+		"lower-cased (logins are case-insensitive).")
 	fs.StringVar(&o.loginURL, "login-url", "", "Where support staff log in; copied into each credentials Secret when set.")
 	fs.DurationVar(&o.maxGrantDuration, "max-grant-duration", 720*time.Hour, "Longest spec.duration any grant may ask "+
 		"for; an AccountSessionPolicy's maxGrantDuration can only lower it.")
 	fs.StringVar(&o.limitedClusterRole, "limited-cluster-role", "supportaccess-limited", "ClusterRole bound to support users of Limited grants.")
 	fs.StringVar(&o.fullClusterRole, "full-cluster-role", "supportaccess-full", "ClusterRole bound to support users of Full grants.")
+	fs.IntVar(&o.maxSessions, "max-sessions-per-grant", auth.DefaultMaxSessionsPerGrant, "Live sessions one grant may "+
+		"have; a login beyond it ends the grant's oldest session (with an event).")
+	fs.StringVar(&o.operatorNamespace, "operator-namespace", "", "Namespace of the operator's own objects, the "+
+		"keyring Secret among them (default: $POD_NAMESPACE, else the pod's service account namespace, else "+
+		"\"default\" outside a cluster). No tenant may read Secrets there.")
+	fs.StringVar(&o.keyringSecret, "keyring-secret", keyring.DefaultSecretName, "Name of the Secret, in the "+
+		"operator's namespace, holding the keys that bind login emails to their grants and seal sessions; "+
+		"created on first start (docs/security.md, \"Keys\").")
 	fs.IntVar(&o.grantWorkers, "grant-workers", 32, "Grants reconciled concurrently: enough to keep kube-apiserver busy when thousands are issued at once.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false, "Serve metrics and webhooks over HTTP/2 "+
 		"(off by default: CVE-2023-44487 and CVE-2023-39325).")
@@ -136,6 +151,18 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	}
 	if o.grantWorkers < 1 {
 		return nil, nil, fmt.Errorf("--grant-workers=%d: must be at least 1", o.grantWorkers)
+	}
+	if o.maxSessions < 1 {
+		return nil, nil, fmt.Errorf("--max-sessions-per-grant=%d: must be at least 1", o.maxSessions)
+	}
+	// Logins are matched lower-cased, so issued emails must be too; a domain that is no DNS name
+	// would issue emails no one can type.
+	o.loginDomain = strings.ToLower(o.loginDomain)
+	if errs := validation.IsDNS1123Subdomain(o.loginDomain); len(errs) > 0 {
+		return nil, nil, fmt.Errorf("--login-domain=%q: must be a DNS name: %s", o.loginDomain, strings.Join(errs, "; "))
+	}
+	if o.operatorNamespace == "" {
+		o.operatorNamespace = operatorNamespace()
 	}
 	return o, zapOpts, nil
 }
@@ -199,10 +226,14 @@ func run(o *options) error {
 	}
 
 	ctx := ctrl.SetupSignalHandler()
-	if err := setupControllers(mgr, o); err != nil {
+	ring, err := setupKeyring(ctx, mgr, restConfig, o)
+	if err != nil {
 		return err
 	}
-	if err := setupAuth(ctx, mgr, o); err != nil {
+	if err := setupControllers(mgr, o, ring); err != nil {
+		return err
+	}
+	if err := setupAuth(ctx, mgr, o, ring); err != nil {
 		return err
 	}
 

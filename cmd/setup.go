@@ -19,27 +19,61 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/supportaccess/support-access-operator/controllers"
 	admissionwebhooks "github.com/supportaccess/support-access-operator/controllers/webhook"
 	"github.com/supportaccess/support-access-operator/internal/auth"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
-// setupControllers registers the cache indexes, the controllers and their metrics with mgr.
-func setupControllers(mgr ctrl.Manager, o *options) error {
-	emails, err := controllers.RegisterIndexes(context.Background(), mgr.GetCache())
+// setupKeyring loads the operator's keys (creating them on the first start) and keeps them fresh
+// on every replica.
+func setupKeyring(ctx context.Context, mgr ctrl.Manager, cfg *rest.Config, o *options) (*keyring.Keyring, error) {
+	// The keyring Secret is outside the manager's cache (credentials Secrets only): read it direct.
+	direct, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("create API client: %w", err)
 	}
+	key := types.NamespacedName{Namespace: o.operatorNamespace, Name: o.keyringSecret}
+	ring, err := keyring.LoadOrCreate(ctx, direct, key)
+	if err != nil {
+		return nil, fmt.Errorf("load the keyring (--operator-namespace, --keyring-secret): %w", err)
+	}
+	if err := mgr.Add(&keyring.Refresher{Client: direct, Key: key, Ring: ring, Clock: clock.RealClock{}, Log: ctrl.Log.WithName("keyring")}); err != nil {
+		return nil, fmt.Errorf("add keyring refresher: %w", err)
+	}
+	setupLog.Info("Loaded the keyring", "secret", key.String(), "keyIDs", ring.KeyIDs(), "signingKeyID", ring.SigningKeyID())
+	return ring, nil
+}
+
+// operatorNamespace is where the manager runs: $POD_NAMESPACE (the Deployment sets it), else the
+// pod's service account namespace, else "default" (a local run).
+func operatorNamespace() string {
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	if raw, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil && len(raw) > 0 {
+		return strings.TrimSpace(string(raw))
+	}
+	return "default"
+}
+
+// setupControllers registers the controllers and their metrics with mgr.
+func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error {
 	grants := &controllers.SupportAccessGrantReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Emails:    emails,
+		Keyring:   ring,
 		Scheme:    mgr.GetScheme(),
 		Clock:     clock.RealClock{},
 		Recorder:  mgr.GetEventRecorder("supportaccessgrant-controller"),
@@ -82,16 +116,18 @@ func setupControllers(mgr ctrl.Manager, o *options) error {
 }
 
 // setupAuth adds the auth service (every replica) and its session upkeep to mgr.
-func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options) error {
+func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.Keyring) error {
 	addr := o.authAddr
 	if addr == "0" {
 		addr = ""
 	}
 	if _, err := auth.Setup(ctx, mgr, auth.Options{
-		Addr:             addr,
-		CertDir:          o.authCertDir,
-		MaxGrantDuration: o.maxGrantDuration,
-		TrustedProxies:   o.trustedProxies,
+		Addr:                addr,
+		CertDir:             o.authCertDir,
+		MaxGrantDuration:    o.maxGrantDuration,
+		TrustedProxies:      o.trustedProxies,
+		Keyring:             ring,
+		MaxSessionsPerGrant: o.maxSessions,
 	}); err != nil {
 		return fmt.Errorf("set up auth service: %w", err)
 	}

@@ -38,6 +38,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
@@ -51,11 +52,13 @@ const (
 
 var (
 	testScheme = runtime.NewScheme()
-	// k8s reads and writes straight to the API server, never through the manager's cache, so
-	// assertions see what is really stored.
-	k8s client.Client
+	// k8s reads, writes and watches straight to the API server, never through the manager's
+	// cache, so assertions see what is really stored.
+	k8s client.WithWatch
 	// mgrCache is the manager's cache, to check what it does and does not hold.
 	mgrCache client.Reader
+	// testKeyring is the controller's keyring, to check the emails it issues.
+	testKeyring *keyring.Keyring
 )
 
 func init() {
@@ -80,7 +83,7 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 
-	k8s, err = client.New(cfg, client.Options{Scheme: testScheme})
+	k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: testScheme})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -96,7 +99,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	emails, err := RegisterIndexes(context.Background(), mgr.GetCache())
+	key, err := keyring.GenerateKey(1)
+	if err == nil {
+		testKeyring, err = keyring.New(key)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -104,7 +110,7 @@ func runSuite(m *testing.M) int {
 	reconciler := &SupportAccessGrantReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		Emails:    emails,
+		Keyring:   testKeyring,
 		Scheme:    mgr.GetScheme(),
 		Clock:     clock.RealClock{},
 		Recorder:  mgr.GetEventRecorder("supportaccessgrant-controller"),

@@ -33,15 +33,20 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
 // ReasonRoleBindingConflict: the grant's RoleBinding name is taken by a binding it does not own.
@@ -77,10 +82,9 @@ type SupportAccessGrantReconciler struct {
 	Clock     clock.PassiveClock
 	Recorder  recorder.EventRecorder
 	Options   GrantOptions
-	// Emails finds login emails already issued (RegisterIndexes).
-	Emails *EmailIndex
-	// NewEmail draws a login email; nil means credentials.Email. Tests force collisions with it.
-	NewEmail func(domain string) (string, error)
+	// Keyring signs and verifies login emails: an email is this grant's only if its MAC
+	// verifies for the grant's UID (internal/credentials/email.go).
+	Keyring *keyring.Keyring
 }
 
 // +kubebuilder:rbac:groups=supportaccess.io,resources=supportaccessgrants,verbs=get;list;watch;update;patch
@@ -115,13 +119,16 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 
 	now := r.Clock.Now()
-	window := expiry.Of(grant, r.Options.MaxGrantDuration)
+	window, err := r.window(ctx, grant)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	orig := grant.DeepCopy()
 
 	var (
-		result   ctrl.Result
-		replaced bool
-		err      error
+		result ctrl.Result
+		// creds says what issue did to the credentials, for the events.
+		creds issuedCredentials
 	)
 	switch {
 	case grant.Spec.Revoked:
@@ -133,7 +140,7 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 		setNotYetValidStatus(grant, window)
 		result = ctrl.Result{RequeueAfter: window.Start.Add(-expiry.MaxRenewalLead).Sub(now)}
 	default:
-		result, replaced, err = r.issue(ctx, grant, window, now)
+		result, creds, err = r.issue(ctx, grant, window, now)
 	}
 	if err != nil {
 		return ctrl.Result{}, err
@@ -148,7 +155,7 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 		}
 		return ctrl.Result{}, err
 	}
-	r.emitTransitionEvents(orig, grant, window, replaced)
+	r.emitTransitionEvents(orig, grant, window, creds)
 
 	if result.RequeueAfter > 0 {
 		log.V(1).Info("Scheduled next check", "grant", klog.KObj(grant), "after", result.RequeueAfter)
@@ -173,8 +180,20 @@ func nextCheck(window expiry.Window, now time.Time) time.Duration {
 	return d
 }
 
-// SetupWithManager registers the controller and its watches. The email index it relies on is
-// registered once per manager by RegisterIndexes.
+// window returns the grant's validity window under the cap of its account: the policy's
+// maxGrantDuration or --max-grant-duration, whichever is lower (policy.GrantCap, the rule the
+// webhook admits by and the auth service checks by), so a grant admitted while the webhook was
+// down or before the policy was cached still ends on time.
+func (r *SupportAccessGrantReconciler) window(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) (expiry.Window, error) {
+	policies := &supportaccessv1alpha1.AccountSessionPolicyList{}
+	if err := r.List(ctx, policies, client.InNamespace(grant.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return expiry.Window{}, fmt.Errorf("list AccountSessionPolicies in namespace %s: %w", grant.Namespace, err)
+	}
+	limit, _ := policy.GrantCap(policy.Effective(policies.Items), r.Options.MaxGrantDuration)
+	return expiry.Of(grant, limit), nil
+}
+
+// SetupWithManager registers the controller and its watches.
 func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	workers := r.Options.MaxConcurrentReconciles
 	if workers < 1 {
@@ -198,9 +217,26 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		// A Secret or RoleBinding deleted or edited by hand brings its grant back here.
 		Owns(&corev1.Secret{}).
 		Owns(&rbacv1.RoleBinding{}).
+		// A policy's maxGrantDuration caps its account's grants: a change re-checks them all.
+		Watches(&supportaccessv1alpha1.AccountSessionPolicy{}, handler.EnqueueRequestsFromMapFunc(r.grantsOfPolicy),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers, RateLimiter: retry}).
 		Named("supportaccessgrant").
 		Complete(r)
+}
+
+// grantsOfPolicy lists the grants of a policy's namespace, from the cache.
+func (r *SupportAccessGrantReconciler) grantsOfPolicy(ctx context.Context, obj client.Object) []reconcile.Request {
+	grants := &supportaccessv1alpha1.SupportAccessGrantList{}
+	if err := r.List(ctx, grants, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
+		logf.FromContext(ctx).Error(err, "Cannot list grants after a policy change", "namespace", obj.GetNamespace())
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(grants.Items))
+	for i := range grants.Items {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&grants.Items[i])})
+	}
+	return requests
 }
 
 // finalize removes everything the grant gave before letting it go.
@@ -259,23 +295,23 @@ func (r *SupportAccessGrantReconciler) expire(ctx context.Context, grant *suppor
 }
 
 // issue makes sure an Active grant has its credentials and binding, and schedules the next check.
-// replaced reports fresh credentials issued in place of live ones.
-func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (_ ctrl.Result, replaced bool, _ error) {
+// It reports what it did to the credentials (fresh ones in place of live or unverified ones).
+func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (ctrl.Result, issuedCredentials, error) {
 	log := logf.FromContext(ctx)
-	creds, err := r.ensureSecret(ctx, grant, window)
+	creds, err := r.ensureSecret(ctx, grant, window, now)
 	if err != nil {
 		var conflict *secretConflictError
 		if asSecretConflict(err, &conflict) {
 			log.Info("Credentials Secret exists and belongs to someone else", "grant", klog.KObj(grant), "secret", conflict.name)
 			setConflictStatus(grant, conflict)
-			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, false, nil
+			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, issuedCredentials{}, nil
 		}
-		return ctrl.Result{}, false, err
+		return ctrl.Result{}, issuedCredentials{}, err
 	}
 	if creds.replaced {
 		// The old credentials are gone: sessions opened with them must end too.
 		if err := r.endSessions(ctx, grant); err != nil {
-			return ctrl.Result{}, false, err
+			return ctrl.Result{}, issuedCredentials{}, err
 		}
 	}
 	if err := r.ensureRoleBinding(ctx, grant, creds.email); err != nil {
@@ -285,12 +321,12 @@ func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *support
 			setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, ReasonRoleBindingConflict,
 				fmt.Sprintf("RoleBinding %s already exists and is not owned by this grant; it is left untouched and no access is given until it is removed", conflict.name))
 			grant.Status.Phase = supportaccessv1alpha1.GrantPhasePending
-			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, false, nil
+			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, issuedCredentials{}, nil
 		}
-		return ctrl.Result{}, false, err
+		return ctrl.Result{}, issuedCredentials{}, err
 	}
 	setActiveStatus(grant, creds, window, now)
-	return ctrl.Result{RequeueAfter: nextCheck(window, now)}, creds.replaced, nil
+	return ctrl.Result{RequeueAfter: nextCheck(window, now)}, creds, nil
 }
 
 // loggerFor is a small helper so the child-object files log with the same keys.

@@ -127,7 +127,8 @@ func TestIssue(t *testing.T) {
 	g.Expect(metav1.IsControlledBy(secret, grant)).To(BeTrue(), "controller owner reference to the grant")
 	email := string(secret.Data[supportaccessv1alpha1.SecretKeyEmail])
 	password := string(secret.Data[supportaccessv1alpha1.SecretKeyPassword])
-	g.Expect(email).To(MatchRegexp(`^support-[a-z0-9]{12}@` + testLoginDomain + `$`))
+	g.Expect(email).To(MatchRegexp(`^support-[a-z0-9]{24}@` + testLoginDomain + `$`))
+	g.Expect(credentials.VerifyLoginEmail(testKeyring, grant.UID, email)).To(BeTrue(), "the email is bound to the grant's UID")
 	g.Expect(password).To(HaveLen(credentials.PasswordLength))
 	g.Expect(string(secret.Data[supportaccessv1alpha1.SecretKeyLoginURL])).To(Equal(testLoginURL))
 

@@ -31,11 +31,15 @@ import (
 // maxEventNote is the API's limit on an event's note.
 const maxEventNote = 1024
 
+// ReasonCredentialsReissued: the status named a login email the operator did not issue to the
+// grant, so the grant got fresh credentials (docs/security.md, "Upgrading").
+const ReasonCredentialsReissued = "CredentialsReissued"
+
 // emitTransitionEvents announces what this reconcile changed, once it is written. Every event
 // derives from the difference between the status read and the status written, so a reconcile that
 // changes nothing announces nothing. Notes carry the grant's reason, never a password.
-// replaced says this reconcile issued fresh credentials in place of live ones.
-func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, replaced bool) {
+// creds says what this reconcile did to the credentials.
+func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, creds issuedCredentials) {
 	before, after := orig.Status, grant.Status
 	event := func(eventType, reason, action, note string) {
 		if grant.Spec.Reason != "" {
@@ -56,10 +60,15 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseExpired:
 		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonRenewed, "Renew",
 			fmt.Sprintf("Renewed with fresh credentials for %s in Secret %s, valid until %s", after.LoginEmail, after.SecretName, until))
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && creds.unverified:
+		event(corev1.EventTypeWarning, ReasonCredentialsReissued, "Issue",
+			fmt.Sprintf("status.loginEmail was not issued to this grant by the operator (edited, or issued before login emails "+
+				"were bound to their grant): issued fresh credentials for %s in Secret %s, valid until %s, and ended the old sessions",
+				after.LoginEmail, after.SecretName, until))
 	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.LoginEmail == "":
 		event(corev1.EventTypeNormal, supportaccessv1alpha1.ReasonIssued, "Issue",
 			fmt.Sprintf("Issued credentials for %s in Secret %s, valid until %s", after.LoginEmail, after.SecretName, until))
-	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && replaced:
+	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && creds.replaced:
 		event(corev1.EventTypeWarning, "CredentialsReplaced", "Issue",
 			fmt.Sprintf("Secret %s was deleted or emptied: issued fresh credentials for %s and ended the old sessions", after.SecretName, after.LoginEmail))
 	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseActive &&

@@ -34,12 +34,7 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 )
 
-const (
-	componentCredentials = "credentials"
-	// maxEmailDraws bounds the retries on an email collision (60 random bits: one retry is
-	// already a once-in-the-universe event).
-	maxEmailDraws = 10
-)
+const componentCredentials = "credentials"
 
 // SecretName returns the name of the grant's credentials Secret: spec.secretName, or
 // "<grant name>-credentials".
@@ -57,8 +52,11 @@ type issuedCredentials struct {
 	// fresh is true when this reconcile generated the credentials.
 	fresh bool
 	// replaced is true when fresh credentials replace ones that were live (Secret deleted or
-	// emptied by hand): sessions opened with the old ones must end.
+	// emptied by hand) or that the status claimed: sessions opened with the old ones must end.
 	replaced bool
+	// unverified is true when the status named a login email the operator did not issue to this
+	// grant (edited by someone, or issued before emails were bound to their grant).
+	unverified bool
 }
 
 // secretConflictError says the Secret name is taken by a Secret the grant does not own.
@@ -74,7 +72,7 @@ func asSecretConflict(err error, target **secretConflictError) bool { return err
 // missing, and otherwise restored to what the grant says (email, expiry, labels) so that editing
 // it never widens or extends access. The password in place is kept: renewal of an Active grant
 // keeps its credentials.
-func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
 	name := SecretName(grant)
 	key := types.NamespacedName{Namespace: grant.Namespace, Name: name}
 
@@ -82,7 +80,7 @@ func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *
 	err := r.Get(ctx, key, secret)
 	switch {
 	case apierrors.IsNotFound(err):
-		return r.createSecret(ctx, grant, window)
+		return r.createSecret(ctx, grant, window, now)
 	case err != nil:
 		return issuedCredentials{}, fmt.Errorf("get Secret %s: %w", key, err)
 	}
@@ -90,16 +88,34 @@ func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *
 		// Labelled as ours but controlled by another grant (two grants naming one Secret).
 		return issuedCredentials{}, &secretConflictError{name: name}
 	}
-	return r.syncSecret(ctx, grant, secret, window)
+	return r.syncSecret(ctx, grant, secret, window, now)
+}
+
+// issuedEmail returns the grant's login email as the status records it, and whether those
+// credentials are still live at now: the operator issued that email to this very grant (its MAC
+// verifies for the grant's UID, so nothing a tenant writes into the status can claim another
+// grant's identity) and the window they were issued for has not ended. The end is the recorded
+// status.expiresAt, read against the clock, not the phase: a renewal landing after expiresAt but
+// before the expiry was reconciled must not keep the old password (SPEC §2.1).
+func (r *SupportAccessGrantReconciler) issuedEmail(grant *supportaccessv1alpha1.SupportAccessGrant, now time.Time) (email string, live, unverified bool) {
+	s := grant.Status
+	if s.LoginEmail == "" {
+		return "", false, false
+	}
+	if !credentials.VerifyLoginEmail(r.Keyring, grant.UID, s.LoginEmail) {
+		return "", false, true
+	}
+	live = s.Phase == supportaccessv1alpha1.GrantPhaseActive && s.ExpiresAt != nil && now.Before(s.ExpiresAt.Time)
+	return s.LoginEmail, live, false
 }
 
 // createSecret issues fresh credentials. The cache only holds the operator's labelled Secrets, so
 // a foreign Secret of the same name shows up as AlreadyExists and is then read around the cache.
-func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
 	name := SecretName(grant)
-	email, err := r.uniqueEmail()
+	email, err := credentials.LoginEmail(r.Keyring, grant.UID, r.Options.LoginDomain)
 	if err != nil {
-		return issuedCredentials{}, err
+		return issuedCredentials{}, fmt.Errorf("generate login email: %w", err)
 	}
 	password, err := credentials.Password()
 	if err != nil {
@@ -120,16 +136,16 @@ func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *
 		if !apierrors.IsAlreadyExists(err) {
 			return issuedCredentials{}, fmt.Errorf("create Secret %s/%s: %w", grant.Namespace, name, err)
 		}
-		return r.adoptExistingSecret(ctx, grant, window)
+		return r.adoptExistingSecret(ctx, grant, window, now)
 	}
 	loggerFor(ctx, grant).Info("Issued credentials", "secret", name, "email", email)
-	wasLive := grant.Status.Phase == supportaccessv1alpha1.GrantPhaseActive && grant.Status.LoginEmail != ""
-	return issuedCredentials{email: email, secretName: name, fresh: true, replaced: wasLive}, nil
+	_, live, unverified := r.issuedEmail(grant, now)
+	return issuedCredentials{email: email, secretName: name, fresh: true, replaced: live || unverified, unverified: unverified}, nil
 }
 
 // adoptExistingSecret handles a Secret that exists but was not in the cache: either ours and the
 // cache has not caught up, or someone else's, which is never touched.
-func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) (issuedCredentials, error) {
+func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
 	name := SecretName(grant)
 	existing := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, existing); err != nil {
@@ -138,7 +154,7 @@ func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, 
 	if !ownedCredentials(existing, grant) {
 		return issuedCredentials{}, &secretConflictError{name: name}
 	}
-	return r.syncSecret(ctx, grant, existing, window)
+	return r.syncSecret(ctx, grant, existing, window, now)
 }
 
 // ownedCredentials reports whether secret is this grant's credentials Secret: controlled by it and
@@ -148,18 +164,19 @@ func ownedCredentials(secret *corev1.Secret, grant *supportaccessv1alpha1.Suppor
 }
 
 // syncSecret restores an owned Secret to the grant's values, writing only when something differs.
-// Only the grant's status says which credentials were issued: nothing read from the Secret (which
-// its namespace's users may edit) ever becomes a login email. A Secret the status does not vouch
-// for (issued before a crash, adopted after a conflict, left from before an expiry) gets fresh
-// credentials; an Active grant's own Secret keeps its password, as renewal promises.
-func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, secret *corev1.Secret, window expiry.Window) (issuedCredentials, error) {
-	live := grant.Status.Phase == supportaccessv1alpha1.GrantPhaseActive && grant.Status.LoginEmail != ""
-	creds := issuedCredentials{email: grant.Status.LoginEmail, secretName: secret.Name}
+// Only a login email the operator issued to this grant (issuedEmail) is ever kept: nothing read
+// from the Secret or the status (which its namespace's users may edit) becomes a login email. A
+// Secret whose credentials are not live (issued before a crash, adopted after a conflict, left
+// from before an expiry, claimed by an edited status) gets fresh credentials; an Active grant's
+// own Secret keeps its password, as renewal promises.
+func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, secret *corev1.Secret, window expiry.Window, now time.Time) (issuedCredentials, error) {
+	email, live, unverified := r.issuedEmail(grant, now)
+	creds := issuedCredentials{email: email, secretName: secret.Name}
 	orig := secret.DeepCopy()
 	if !live || !credentials.HasPassword(secret) {
-		email, err := r.uniqueEmail()
+		fresh, err := credentials.LoginEmail(r.Keyring, grant.UID, r.Options.LoginDomain)
 		if err != nil {
-			return issuedCredentials{}, err
+			return issuedCredentials{}, fmt.Errorf("generate login email: %w", err)
 		}
 		password, err := credentials.Password()
 		if err != nil {
@@ -167,7 +184,8 @@ func (r *SupportAccessGrantReconciler) syncSecret(ctx context.Context, grant *su
 		}
 		// Replace all the data: whatever was there is not ours to keep.
 		secret.Data = map[string][]byte{supportaccessv1alpha1.SecretKeyPassword: []byte(password)}
-		creds.email, creds.fresh, creds.replaced = email, true, live
+		creds.email, creds.fresh = fresh, true
+		creds.replaced, creds.unverified = live || unverified, unverified
 	}
 	r.setSecretContent(grant, secret, creds.email, window)
 	if secretContentEqual(orig, secret) {
@@ -215,31 +233,6 @@ func secretContentEqual(a, b *corev1.Secret) bool {
 		}
 	}
 	return true
-}
-
-// uniqueEmail draws login emails until one is unused by every grant and credentials Secret in
-// the cluster (looked up in the informers' email index: no API call, no wait for the cache to
-// see our own latest writes, since a new email has 60 random bits and only what is already
-// issued has to be caught).
-func (r *SupportAccessGrantReconciler) uniqueEmail() (string, error) {
-	draw := r.NewEmail
-	if draw == nil {
-		draw = credentials.Email
-	}
-	for range maxEmailDraws {
-		email, err := draw(r.Options.LoginDomain)
-		if err != nil {
-			return "", fmt.Errorf("generate login email: %w", err)
-		}
-		used, err := r.Emails.InUse(email)
-		if err != nil {
-			return "", err
-		}
-		if !used {
-			return email, nil
-		}
-	}
-	return "", fmt.Errorf("no unused login email after %d draws", maxEmailDraws)
 }
 
 // deleteSecret deletes the grant's credentials Secret if the grant owns it. The UID precondition

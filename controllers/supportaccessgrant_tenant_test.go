@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/credentials"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
 // Tenants of an account namespace can write Secrets and RoleBindings there. None of it may choose
@@ -122,4 +125,184 @@ func TestRenewalFarInTheFutureGivesNoAccess(t *testing.T) {
 	}, eventually, poll).Should(Equal("NotYetValid"))
 	_, err := getSecret(types.NamespacedName{Namespace: ns, Name: "future-credentials"})
 	g.Expect(isNotFound(err)).To(BeTrue(), "no credentials for a window that has not started")
+}
+
+// statusPatch merge-patches a grant's status as a tenant admin can (the status subresource).
+func statusPatch(t *testing.T, key types.NamespacedName, status map[string]any) {
+	t.Helper()
+	raw, err := json.Marshal(map[string]any{"status": status})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr := &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	if err := k8s.Status().Patch(context.Background(), gr, client.RawPatch(types.MergePatchType, raw)); err != nil {
+		t.Fatalf("patch status: %v", err)
+	}
+}
+
+// Issue 12 item 1: tenant A writes tenant B's login email into A's status. The controller never
+// adopts it: A gets fresh credentials of its own (with an event), and B keeps its email, its
+// Secret and the RoleBinding that binds its user.
+func TestClaimedLoginEmailIsReplacedNotAdopted(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	victimNS := newNamespace(t)
+	victim := waitForPhase(t, client.ObjectKeyFromObject(newGrant(t, victimNS, "victim", nil)), supportaccessv1alpha1.GrantPhaseActive)
+	victimEmail := victim.Status.LoginEmail
+
+	ns := newNamespace(t)
+	attKey := client.ObjectKeyFromObject(newGrant(t, ns, "attacker", nil))
+	before := waitForPhase(t, attKey, supportaccessv1alpha1.GrantPhaseActive)
+	statusPatch(t, attKey, map[string]any{"loginEmail": victimEmail})
+
+	var after *supportaccessv1alpha1.SupportAccessGrant
+	g.Eventually(func() bool {
+		after = &supportaccessv1alpha1.SupportAccessGrant{}
+		_ = k8s.Get(ctx, attKey, after)
+		e := after.Status.LoginEmail
+		return e != victimEmail && e != before.Status.LoginEmail && e != ""
+	}, eventually, poll).Should(BeTrue(), "the attacker's grant gets fresh credentials of its own")
+	g.Expect(credentials.VerifyLoginEmail(testKeyring, after.UID, after.Status.LoginEmail)).To(BeTrue())
+	s, err := getSecret(types.NamespacedName{Namespace: ns, Name: "attacker-credentials"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(s.Data["email"])).To(Equal(after.Status.LoginEmail))
+	rb := &rbacv1.RoleBinding{}
+	g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: RoleBindingName(after)}, rb)).To(Succeed())
+	g.Expect(rb.Subjects).To(HaveLen(1))
+	g.Expect(rb.Subjects[0].Name).NotTo(ContainSubstring(victimEmail), "a binding for the other tenant's user")
+	g.Eventually(func() ([]string, error) {
+		events, err := grantEvents(ctx, ns, "attacker")
+		var reasons []string
+		for _, e := range events {
+			reasons = append(reasons, e.Reason)
+		}
+		return reasons, err
+	}, eventually, poll).Should(ContainElement(ReasonCredentialsReissued))
+
+	// The victim is untouched.
+	g.Consistently(func() string {
+		v := &supportaccessv1alpha1.SupportAccessGrant{}
+		_ = k8s.Get(ctx, client.ObjectKeyFromObject(victim), v)
+		return v.Status.LoginEmail
+	}, time.Second, 100*time.Millisecond).Should(Equal(victimEmail))
+	vs, err := getSecret(types.NamespacedName{Namespace: victimNS, Name: "victim-credentials"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(vs.Data["email"])).To(Equal(victimEmail))
+}
+
+// Grants issued before login emails were bound to their grant carry emails that cannot verify.
+// On upgrade they get fresh credentials, with a CredentialsReissued warning (docs/security.md).
+func TestEmailOfBeforeTheUpgradeGetsFreshCredentials(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	key := client.ObjectKeyFromObject(newGrant(t, ns, "legacy", nil))
+	waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+	const legacy = "support-abcdefghjkmn@" + testLoginDomain // the 12-character shape of before
+	statusPatch(t, key, map[string]any{"loginEmail": legacy})
+	g.Eventually(func() string {
+		gr := &supportaccessv1alpha1.SupportAccessGrant{}
+		_ = k8s.Get(ctx, key, gr)
+		return gr.Status.LoginEmail
+	}, eventually, poll).ShouldNot(Or(Equal(legacy), BeEmpty()))
+	g.Eventually(func() (bool, error) {
+		events, err := grantEvents(ctx, ns, "legacy")
+		for _, e := range events {
+			if e.Reason == ReasonCredentialsReissued && e.Type == corev1.EventTypeWarning {
+				return true, err
+			}
+		}
+		return false, err
+	}, eventually, poll).Should(BeTrue())
+}
+
+// Issue 12 item 6: whether credentials are still live is decided from the end of the window they
+// were issued for and the clock, not from the phase. A grant whose recorded expiresAt has passed
+// (the expiry not reconciled yet when a renewal lands) gets a fresh password.
+func TestCredentialsPastTheirExpiryAreNeverKept(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	key := client.ObjectKeyFromObject(newGrant(t, ns, "late", nil))
+	waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+	secretKey := types.NamespacedName{Namespace: ns, Name: "late-credentials"}
+	old, err := getSecret(secretKey)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	// The window the credentials were issued for ended a second ago; the renewal lands now.
+	statusPatch(t, key, map[string]any{"expiresAt": time.Now().Add(-time.Second).UTC().Format(time.RFC3339)})
+	gr := &supportaccessv1alpha1.SupportAccessGrant{}
+	g.Expect(k8s.Get(ctx, key, gr)).To(Succeed())
+	gr.Spec.RenewedAt = &metav1.Time{Time: time.Now()}
+	g.Expect(k8s.Update(ctx, gr)).To(Succeed())
+
+	g.Eventually(func() (string, error) {
+		s, err := getSecret(secretKey)
+		if err != nil {
+			return "", err
+		}
+		return string(s.Data["password"]), nil
+	}, eventually, poll).ShouldNot(Equal(string(old.Data["password"])), "an old password came back after its window ended")
+}
+
+func TestIssuedEmailDecidesLiveFromTheClock(t *testing.T) {
+	key, _ := keyring.GenerateKey(1)
+	ring, _ := keyring.New(key)
+	r := &SupportAccessGrantReconciler{Keyring: ring}
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	email, _ := credentials.LoginEmail(ring, "uid-1", testLoginDomain)
+	otherGrants, _ := credentials.LoginEmail(ring, "uid-2", testLoginDomain)
+	grant := func(phase supportaccessv1alpha1.GrantPhase, email string, expiresAt time.Time) *supportaccessv1alpha1.SupportAccessGrant {
+		gr := &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{UID: "uid-1"}}
+		gr.Status = supportaccessv1alpha1.SupportAccessGrantStatus{Phase: phase, LoginEmail: email, ExpiresAt: &metav1.Time{Time: expiresAt}}
+		return gr
+	}
+	tests := []struct {
+		name                 string
+		grant                *supportaccessv1alpha1.SupportAccessGrant
+		wantLive, unverified bool
+	}{
+		{"active within its window", grant("Active", email, now.Add(time.Hour)), true, false},
+		{"active, window ended, expiry not reconciled yet", grant("Active", email, now), false, false},
+		{"expired", grant("Expired", email, now.Add(time.Hour)), false, false},
+		{"another grant's email", grant("Active", otherGrants, now.Add(time.Hour)), false, true},
+		{"never issued", grant("", "", time.Time{}), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, live, unverified := r.issuedEmail(tt.grant, now)
+			if live != tt.wantLive || unverified != tt.unverified {
+				t.Fatalf("live, unverified = %v, %v; want %v, %v", live, unverified, tt.wantLive, tt.unverified)
+			}
+		})
+	}
+}
+
+// Issue 12 item 8: the account's maxGrantDuration caps a grant's window in the controller too,
+// for a grant admitted with no webhook (this suite runs none), and for live grants when the
+// policy lowers it.
+func TestAccountCapAppliesWithoutTheWebhook(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	policy := &supportaccessv1alpha1.AccountSessionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "policy"},
+		Spec: supportaccessv1alpha1.AccountSessionPolicySpec{MaxGrantDuration: &metav1.Duration{Duration: 48 * time.Hour}}}
+	g.Expect(k8s.Create(ctx, policy)).To(Succeed())
+	grant := newGrant(t, ns, "long", func(gr *supportaccessv1alpha1.SupportAccessGrant) {
+		gr.Spec.Duration = &metav1.Duration{Duration: 240 * time.Hour}
+	})
+	key := client.ObjectKeyFromObject(grant)
+	expiresAt := func() time.Duration {
+		gr := &supportaccessv1alpha1.SupportAccessGrant{}
+		if err := k8s.Get(ctx, key, gr); err != nil || gr.Status.ExpiresAt == nil {
+			return 0
+		}
+		return gr.Status.ExpiresAt.Sub(gr.CreationTimestamp.Time)
+	}
+	g.Eventually(expiresAt, eventually, poll).Should(Equal(48 * time.Hour))
+
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(policy), policy)).To(Succeed())
+	policy.Spec.MaxGrantDuration = &metav1.Duration{Duration: 24 * time.Hour}
+	g.Expect(k8s.Update(ctx, policy)).To(Succeed())
+	g.Eventually(expiresAt, eventually, poll).Should(Equal(24 * time.Hour))
 }

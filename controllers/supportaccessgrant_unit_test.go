@@ -20,9 +20,7 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	toolscache "k8s.io/client-go/tools/cache"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -78,52 +76,4 @@ func TestRoleBindingNameFitsTheAPI(t *testing.T) {
 
 func grantNamed(name string) *supportaccessv1alpha1.SupportAccessGrant {
 	return &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Name: name}}
-}
-
-func TestUniqueEmailDrawsAgainOnCollision(t *testing.T) {
-	taken := &supportaccessv1alpha1.SupportAccessGrant{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "old"},
-		Status:     supportaccessv1alpha1.SupportAccessGrantStatus{LoginEmail: "support-taken@d"},
-	}
-	inSecret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "b", Name: "s"},
-		Data:       map[string][]byte{supportaccessv1alpha1.SecretKeyEmail: []byte("support-insecret@d")},
-	}
-	// client-go's own indexers with the manager's index functions, filled as the informers would.
-	emails := &EmailIndex{
-		grants:  toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{indexEmail: grantEmails}),
-		secrets: toolscache.NewIndexer(toolscache.MetaNamespaceKeyFunc, toolscache.Indexers{indexEmail: secretEmails}),
-	}
-	if err := emails.grants.Add(taken); err != nil {
-		t.Fatal(err)
-	}
-	if err := emails.secrets.Add(inSecret); err != nil {
-		t.Fatal(err)
-	}
-
-	tests := []struct {
-		name    string
-		draws   []string
-		want    string
-		wantErr bool
-	}{
-		{name: "unused at once", draws: []string{"support-new@d"}, want: "support-new@d"},
-		{name: "taken by a grant, then free", draws: []string{"support-taken@d", "support-new@d"}, want: "support-new@d"},
-		{name: "taken by a Secret, then free", draws: []string{"support-insecret@d", "support-new@d"}, want: "support-new@d"},
-		{name: "always taken", draws: []string{"support-taken@d"}, wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			i := 0
-			r := &SupportAccessGrantReconciler{Emails: emails, NewEmail: func(string) (string, error) {
-				e := tt.draws[min(i, len(tt.draws)-1)]
-				i++
-				return e, nil
-			}}
-			got, err := r.uniqueEmail()
-			if (err != nil) != tt.wantErr || got != tt.want {
-				t.Fatalf("uniqueEmail = %q, %v; want %q (error %v)", got, err, tt.want, tt.wantErr)
-			}
-		})
-	}
 }

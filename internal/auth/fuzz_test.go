@@ -30,6 +30,7 @@ import (
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
 )
@@ -38,12 +39,14 @@ import (
 // path runs, and nothing can reach a cluster.
 func offlineService() *Service {
 	clk := clocktesting.NewFakeClock(time.Now())
+	key, _ := keyring.GenerateKey(1)
+	ring, _ := keyring.New(key)
 	limiter := func() Limiter {
 		return throttle.New(throttle.Config{Window: time.Minute, MaxFailures: 1 << 15, MaxKeys: 1000, Clock: clk})
 	}
 	return &Service{
-		sessions:  session.NewStore(nil, clk),
-		index:     &index{},
+		sessions:  session.NewStore(nil, clk, ring),
+		index:     &index{ring: ring},
 		emails:    limiter(),
 		addresses: limiter(),
 		clock:     clk,
@@ -98,7 +101,8 @@ func BenchmarkTokenReview(b *testing.B) {
 	now := svc.clock.Now()
 	key := credentials.HashPassword([]byte("password"))
 	grantKey := types.NamespacedName{Namespace: "acme", Name: "g"}
-	token, sess, _ := session.NewSealed("acme", "g", "uid-1", "support-x@support.test", now, now, key)
+	email, _ := credentials.LoginEmail(svc.index.ring, "uid-1", "support.test")
+	token, sess, _ := session.NewSealed("acme", "g", "uid-1", email, now, now)
 	svc.sessions.Put(sess)
 	svc.index.passwords.Store(types.NamespacedName{Namespace: "acme", Name: "g-credentials"}, secretHash{owner: "uid-1", hash: key})
 	grant := &supportaccessv1alpha1.SupportAccessGrant{
@@ -110,7 +114,7 @@ func BenchmarkTokenReview(b *testing.B) {
 		},
 	}
 	grant.CreationTimestamp = metav1.Time{Time: now.Add(-time.Minute)}
-	svc.index.grants.Store(grantKey, newGrantState(grant, 720*time.Hour))
+	svc.index.grants.Store(grantKey, newGrantState(grant, svc.index.ring, 720*time.Hour))
 	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"TokenReview","metadata":{"creationTimestamp":null},"spec":{"token":"` + token + `"},"status":{"user":{}}}`)
 	h := svc.Handler()
 	b.Run("check", func(b *testing.B) {

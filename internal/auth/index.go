@@ -28,6 +28,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -38,11 +39,14 @@ type grantState struct {
 	Name        string
 	UID         types.UID
 	AccessLevel supportaccessv1alpha1.AccessLevel
-	LoginEmail  string
-	Phase       supportaccessv1alpha1.GrantPhase
-	Revoked     bool
-	Deleting    bool
-	IssuedAt    time.Time
+	// LoginEmail is status.loginEmail only when the operator issued it to this grant (its MAC
+	// verifies for the grant's UID, credentials/email.go), else empty: a tenant can write the
+	// status, and an email it copies from another grant is no identity here.
+	LoginEmail string
+	Phase      supportaccessv1alpha1.GrantPhase
+	Revoked    bool
+	Deleting   bool
+	IssuedAt   time.Time
 	// SecretName is the credentials Secret the controller issued (status.secretName).
 	SecretName string
 	// WindowEnd is computed from the spec, so a renewal or a shortened duration counts at once,
@@ -56,8 +60,6 @@ type grantState struct {
 	// check after each watch event instead of on every request (/tokenreview is the hot path, the
 	// grant changes rarely), and only for grants in use: most grants have no session.
 	reviewStatus atomic.Pointer[[]byte]
-	// ambiguous is set when another grant shows the same login email.
-	ambiguous atomic.Bool
 }
 
 // usable reports whether credentials and sessions of this grant may be used at now.
@@ -70,13 +72,16 @@ func (g *grantState) usable(now time.Time) bool {
 // shaped for the hot path. Writers are watch events; readers never block on them.
 type index struct {
 	maxGrantDuration time.Duration
+	// ring verifies login emails.
+	ring *keyring.Keyring
 
 	grants    sync.Map // types.NamespacedName -> *grantState
 	byEmail   sync.Map // login email -> types.NamespacedName
 	passwords sync.Map // types.NamespacedName of the Secret -> secretHash
 	policies  sync.Map // namespace -> policy.Settings
 
-	// policyMu serialises the recomputation of one namespace's settings from the cache.
+	// policyMu serialises the recomputation of one namespace's settings with the grant snapshots
+	// that read them (the account's maxGrantDuration caps their window).
 	policyMu sync.Mutex
 	// listPolicies reads a namespace's policies from the cache (set by Setup).
 	listPolicies func(namespace string) ([]supportaccessv1alpha1.AccountSessionPolicy, error)
@@ -90,15 +95,15 @@ func (ix *index) grant(key types.NamespacedName) (*grantState, bool) {
 	return v.(*grantState), true
 }
 
-// grantByEmail returns the grant a login email was issued to. The controller keeps emails unique;
-// should two grants ever show the same one, neither can be logged in to.
+// grantByEmail returns the grant a login email was issued to. Only verified emails are indexed,
+// and an email verifies for one grant UID only, so no other grant can claim or shadow it.
 func (ix *index) grantByEmail(email string) (*grantState, bool) {
 	key, ok := ix.byEmail.Load(email)
 	if !ok {
 		return nil, false
 	}
 	g, ok := ix.grant(key.(types.NamespacedName))
-	if !ok || g.LoginEmail != email || g.ambiguous.Load() {
+	if !ok || g.LoginEmail != email {
 		return nil, false
 	}
 	return g, true
@@ -146,6 +151,10 @@ func (ix *index) grantHandler() toolscache.ResourceEventHandler {
 				return
 			}
 			key := types.NamespacedName{Namespace: g.Namespace, Name: g.Name}
+			// Under policyMu, so that a policy change re-snapshotting the namespace cannot bring
+			// a deleted grant back.
+			ix.policyMu.Lock()
+			defer ix.policyMu.Unlock()
 			if old, ok := ix.grant(key); ok {
 				ix.byEmail.CompareAndDelete(old.LoginEmail, key)
 			}
@@ -159,31 +168,35 @@ func (ix *index) upsertGrant(obj any) {
 	if !ok {
 		return
 	}
+	ix.policyMu.Lock()
+	defer ix.policyMu.Unlock()
+	ix.storeGrant(g, ix.settings(g.Namespace))
+}
+
+// storeGrant replaces g's snapshot. Callers hold policyMu.
+func (ix *index) storeGrant(g *supportaccessv1alpha1.SupportAccessGrant, settings policy.Settings) {
 	key := types.NamespacedName{Namespace: g.Namespace, Name: g.Name}
-	state := newGrantState(g, ix.maxGrantDuration)
-	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail {
+	// The same cap as the controller's and the webhook's (policy.GrantCap), so a grant admitted
+	// while the webhook was down ends at the same moment everywhere.
+	limit, _ := policy.GrantCap(settings, ix.maxGrantDuration)
+	state := newGrantState(g, ix.ring, limit)
+	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail && old.LoginEmail != "" {
 		ix.byEmail.CompareAndDelete(old.LoginEmail, key)
 	}
 	if state.LoginEmail != "" {
-		if prev, loaded := ix.byEmail.Swap(state.LoginEmail, key); loaded && prev.(types.NamespacedName) != key {
-			if other, ok := ix.grant(prev.(types.NamespacedName)); ok && other.LoginEmail == state.LoginEmail {
-				other.ambiguous.Store(true)
-				state.ambiguous.Store(true)
-			}
-		}
+		ix.byEmail.Store(state.LoginEmail, key)
 	}
 	ix.grants.Store(key, state)
 }
 
-// newGrantState takes the snapshot of g the hot path reads.
-func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, maxGrantDuration time.Duration) *grantState {
-	window := expiry.Of(g, maxGrantDuration)
+// newGrantState takes the snapshot of g the hot path reads, its window capped at maxDuration.
+func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, ring *keyring.Keyring, maxDuration time.Duration) *grantState {
+	window := expiry.Of(g, maxDuration)
 	state := &grantState{
 		Namespace:   g.Namespace,
 		Name:        g.Name,
 		UID:         g.UID,
 		AccessLevel: g.Spec.AccessLevel,
-		LoginEmail:  g.Status.LoginEmail,
 		Phase:       g.Status.Phase,
 		Revoked:     g.Spec.Revoked,
 		Deleting:    g.DeletionTimestamp != nil,
@@ -191,6 +204,9 @@ func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, maxGrantDuration
 		WindowStart: window.Start,
 		SecretName:  g.Status.SecretName,
 		grant:       g,
+	}
+	if credentials.VerifyLoginEmail(ring, g.UID, g.Status.LoginEmail) {
+		state.LoginEmail = g.Status.LoginEmail
 	}
 	if g.Status.IssuedAt != nil {
 		state.IssuedAt = g.Status.IssuedAt.Time
@@ -267,7 +283,8 @@ func (ix *index) policyHandler() toolscache.ResourceEventHandler {
 	}
 }
 
-// recomputePolicy rebuilds one account's settings from all its policies (the oldest wins).
+// recomputePolicy rebuilds one account's settings from all its policies (the oldest wins), and
+// the snapshots of its grants when the grant cap changed.
 func (ix *index) recomputePolicy(namespace string) {
 	ix.policyMu.Lock()
 	defer ix.policyMu.Unlock()
@@ -276,11 +293,25 @@ func (ix *index) recomputePolicy(namespace string) {
 		// Keep the last known settings; the next event retries.
 		return
 	}
+	before := ix.settings(namespace)
+	after := policy.Effective(policies)
 	if len(policies) == 0 {
 		ix.policies.Delete(namespace)
+	} else {
+		ix.policies.Store(namespace, after)
+	}
+	capBefore, _ := policy.GrantCap(before, ix.maxGrantDuration)
+	capAfter, _ := policy.GrantCap(after, ix.maxGrantDuration)
+	if capBefore == capAfter {
 		return
 	}
-	ix.policies.Store(namespace, policy.Effective(policies))
+	// Policies change rarely; a walk over every grant then is cheaper than an index kept always.
+	ix.grants.Range(func(_, v any) bool {
+		if g := v.(*grantState); g.Namespace == namespace {
+			ix.storeGrant(g.grant, after)
+		}
+		return true
+	})
 }
 
 // unwrap returns obj as T, looking inside the tombstones informers deliver for missed deletes.

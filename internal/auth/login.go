@@ -113,13 +113,21 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.IssuedAt, hash)
+	// Successful logins are rate-limited per grant too: each one is a Lease written to the API.
+	grantKey := g.Namespace + "/" + g.Name
+	if ok, wait := a.grantLogins.Allow(grantKey); !ok {
+		a.throttled(w, wait)
+		return
+	}
+	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.LoginEmail, g.IssuedAt)
 	if err != nil {
 		a.log.Error(err, "Cannot create session", "namespace", g.Namespace, "grant", g.Name)
 		a.metrics.login("error")
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot create a session right now; retry")
 		return
 	}
+	a.grantLogins.Failure(grantKey) // counts this success against the grant's login rate
+	a.endOldestSessions(r.Context(), g, now)
 	a.emails.Success(emailKey)
 	a.metrics.login("success")
 	settings := a.index.settings(g.Namespace)

@@ -59,6 +59,9 @@ type Service struct {
 	// cannot evict the counters of the addresses sending them.
 	emails    Limiter
 	addresses Limiter
+	// grantLogins limits successful logins per grant; maxSessions caps each grant's live sessions.
+	grantLogins Limiter
+	maxSessions int
 	// trustedProxies are the peers whose X-Forwarded-For names the client (clientaddr.go).
 	trustedProxies []netip.Prefix
 	clock          clock.PassiveClock

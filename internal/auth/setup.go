@@ -35,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
 )
@@ -54,6 +55,13 @@ type Options struct {
 	// per email and per client address, each tracking at most 100,000 keys.
 	EmailLimiter   Limiter
 	AddressLimiter Limiter
+	// Keyring verifies login emails and seals sessions (required).
+	Keyring *keyring.Keyring
+	// MaxSessionsPerGrant caps each grant's live sessions (--max-sessions-per-grant); a login over
+	// it ends the oldest. 0 means DefaultMaxSessionsPerGrant.
+	MaxSessionsPerGrant int
+	// GrantLoginLimiter limits successful logins per grant; nil means 30 per 15 minutes.
+	GrantLoginLimiter Limiter
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client of a login
 	// (--auth-trusted-proxies); none by default, and the header is then ignored.
 	TrustedProxies []netip.Prefix
@@ -76,9 +84,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 	if addresses == nil {
 		addresses = throttle.New(throttle.Config{Window: 15 * time.Minute, MaxFailures: 10, MaxKeys: 100_000, Clock: clk})
 	}
+	if o.Keyring == nil {
+		return nil, errors.New("auth service: no keyring")
+	}
+	grantLogins := o.GrantLoginLimiter
+	if grantLogins == nil {
+		grantLogins = throttle.New(throttle.Config{Window: grantLoginWindow, MaxFailures: grantLoginBurst, MaxKeys: 100_000, Clock: clk})
+	}
+	maxSessions := o.MaxSessionsPerGrant
+	if maxSessions <= 0 {
+		maxSessions = DefaultMaxSessionsPerGrant
+	}
 	reader := mgr.GetCache()
 	ix := &index{
 		maxGrantDuration: o.MaxGrantDuration,
+		ring:             o.Keyring,
 		listPolicies: func(namespace string) ([]supportaccessv1alpha1.AccountSessionPolicy, error) {
 			list := &supportaccessv1alpha1.AccountSessionPolicyList{}
 			err := reader.List(context.Background(), list, client.InNamespace(namespace))
@@ -88,7 +108,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 	svc := &Service{
 		Addr:           o.Addr,
 		CertDir:        o.CertDir,
-		sessions:       session.NewStore(mgr.GetClient(), clk),
+		sessions:       session.NewStore(mgr.GetClient(), clk, o.Keyring),
+		grantLogins:    grantLogins,
+		maxSessions:    maxSessions,
 		index:          ix,
 		emails:         emails,
 		addresses:      addresses,

@@ -49,6 +49,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
@@ -64,6 +65,8 @@ var (
 	clk *clocktesting.FakeClock
 	// serviceA is the suite's auth service.
 	serviceA *testService
+	// ring is the operator's keyring, shared by every replica the tests start.
+	ring *keyring.Keyring
 )
 
 func init() {
@@ -97,6 +100,14 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	clk = clocktesting.NewFakeClock(time.Now())
+	key, err := keyring.GenerateKey(1)
+	if err == nil {
+		ring, err = keyring.New(key)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if serviceA, err = startService(context.Background(), restConfig); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -129,6 +140,7 @@ func startService(ctx context.Context, cfg *rest.Config) (*testService, error) {
 	svc, err := Setup(ctx, mgr, Options{
 		Addr:             "127.0.0.1:0",
 		MaxGrantDuration: 720 * time.Hour,
+		Keyring:          ring,
 		Clock:            clk,
 		FlushTick:        20 * time.Millisecond,
 		MaintenanceTick:  time.Hour, // the janitor is exercised on its own
@@ -188,7 +200,10 @@ func issueGrant(t *testing.T, ns, name string, mutate func(*supportaccessv1alpha
 	if err := k8s.Create(ctx, g); err != nil {
 		t.Fatalf("create grant: %v", err)
 	}
-	email, _ := credentials.Email("support.test")
+	email, err := credentials.LoginEmail(ring, g.UID, "support.test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	password, _ := credentials.Password()
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-credentials", Labels: map[string]string{

@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package credentials generates the temporary login emails and passwords handed to support staff.
-// Everything random comes from crypto/rand.
+// Everything random comes from crypto/rand; login emails are also bound to their grant (email.go).
 package credentials
 
 import (
@@ -29,28 +29,11 @@ const (
 	PasswordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 	// PasswordLength gives 26·log2(57) ≈ 151 bits, above the 128 bits SPEC §3 asks for.
 	PasswordLength = 26
-
-	// EmailAlphabet is lowercase (emails are case-insensitive in practice) without look-alikes.
-	EmailAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-	// EmailRandomLength gives 12·5 = 60 bits: collisions are astronomically rare, and the
-	// controller still checks uniqueness and draws again on one.
-	EmailRandomLength = 12
-	// EmailPrefix starts every issued login email.
-	EmailPrefix = "support-"
 )
 
 // Password returns a new random password of PasswordLength characters from PasswordAlphabet.
 func Password() (string, error) {
 	return randomString(PasswordAlphabet, PasswordLength)
-}
-
-// Email returns a new login email "support-<random>@<domain>".
-func Email(domain string) (string, error) {
-	local, err := randomString(EmailAlphabet, EmailRandomLength)
-	if err != nil {
-		return "", err
-	}
-	return EmailPrefix + local + "@" + domain, nil
 }
 
 // randomString draws n characters uniformly from alphabet (at most 256 characters) by rejection

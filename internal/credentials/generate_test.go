@@ -53,23 +53,6 @@ func TestGeneratedValues(t *testing.T) {
 				}
 			},
 		},
-		{
-			name:     "email",
-			generate: func() (string, error) { return Email("support.example") },
-			check: func(t *testing.T, v string) {
-				local, domain, ok := strings.Cut(v, "@")
-				if !ok || domain != "support.example" {
-					t.Fatalf("email %q: want domain support.example", v)
-				}
-				random, ok := strings.CutPrefix(local, EmailPrefix)
-				if !ok || len(random) != EmailRandomLength {
-					t.Fatalf("email %q: want %s<%d random characters>", v, EmailPrefix, EmailRandomLength)
-				}
-				if i := strings.IndexFunc(random, func(r rune) bool { return !strings.ContainsRune(EmailAlphabet, r) }); i >= 0 {
-					t.Fatalf("email %q holds %q outside the alphabet", v, random[i])
-				}
-			},
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,11 +74,7 @@ func TestGeneratedValues(t *testing.T) {
 			}
 			// Every character of the alphabet shows up: a broken draw (say, always index 0, or
 			// a truncated alphabet) fails here.
-			alphabet := PasswordAlphabet
-			if tt.name == "email" {
-				alphabet = EmailAlphabet
-			}
-			for _, r := range alphabet {
+			for _, r := range PasswordAlphabet {
 				if counts[r] == 0 {
 					t.Errorf("character %q never drawn in %d values", r, draws)
 				}
@@ -136,14 +115,6 @@ func BenchmarkGenerate(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := Password(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("email", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := Email("support.invalid"); err != nil {
 				b.Fatal(err)
 			}
 		}

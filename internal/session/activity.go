@@ -18,13 +18,11 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -103,14 +101,15 @@ func (f *ActivityFlusher) flush(ctx context.Context, final bool) {
 	})
 }
 
-// write patches the Lease's renewTime; a merge patch touches nothing else, so concurrent writers
-// (another replica, the janitor) never lose each other's fields.
+// write patches the Lease's renewTime and its activity seal; a merge patch touches nothing else, so
+// concurrent writers (another replica, the janitor) never lose each other's fields.
 func (f *ActivityFlusher) write(ctx context.Context, s *Session, at time.Time) error {
-	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"renewTime": metav1.MicroTime{Time: at}}})
-	if err != nil {
-		return err
-	}
+	at = at.Truncate(time.Microsecond)
 	lease := &coordinationv1.Lease{}
-	lease.Namespace, lease.Name = s.Namespace, LeaseName(s.Hash)
-	return redact("record session activity", f.Client.Patch(ctx, lease, client.RawPatch(types.MergePatchType, patch)))
+	lease.Namespace, lease.Name, lease.UID = s.Namespace, LeaseName(s.Hash), s.LeaseUID
+	seal := sign(f.Store.ring, activityClaims(lease.Namespace, lease.Name, lease.UID, at))
+	err := f.Store.patch(ctx, lease,
+		map[string]any{"annotations": map[string]string{annotationActivitySeal: seal}},
+		map[string]any{"renewTime": metav1.MicroTime{Time: at}})
+	return Redact("record session activity", err)
 }

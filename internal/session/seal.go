@@ -17,83 +17,85 @@ limitations under the License.
 package session
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
-// annotationMAC holds the session's seal: an HMAC-SHA256, keyed with the SHA-256 of the grant's
-// password, over what the Lease claims. Anyone may be able to create Leases in an account
-// namespace; only someone who knows the password (and so could log in anyway) can seal one, so a
-// forged Lease never turns into a valid session.
-const annotationMAC = "supportaccess.io/session-mac"
+// A tenant can create, edit and re-create Leases in its namespace (SPEC §10.1), so a session Lease
+// is believed only as far as the operator's own MACs vouch for it, under the keyring only the
+// manager holds:
+//   - the session seal covers who and when: namespace, name and UID of the Lease, grant and its
+//     UID, login email, credentials generation and login time. The Lease's UID is assigned by
+//     kube-apiserver, so the seal is added right after the Lease is created, and a Lease deleted
+//     (logout, "kill session") and re-created from a copy never verifies again;
+//   - the activity seal covers renewTime, so an idle timeout cannot be dodged by editing it.
+//
+// A Lease whose seal does not verify is no session and shadows none; an edit whose activity seal
+// does not verify changes nothing.
+const (
+	annotationSessionSeal  = "supportaccess.io/session-seal"
+	annotationActivitySeal = "supportaccess.io/activity-seal"
+)
 
-// Seal is the session's MAC.
-type Seal [sha256.Size]byte
-
-// claims is the canonical text a seal covers.
-func claims(namespace, leaseName, grant string, grantUID types.UID, email string, issuedAt, acquired time.Time) []byte {
+// sessionClaims is the canonical text a session seal covers; newline-separated, as no field can
+// hold a newline (names, UIDs, emails and RFC 3339 times).
+func sessionClaims(namespace, leaseName string, leaseUID types.UID, grant string, grantUID types.UID, email string, issuedAt, acquired time.Time) []byte {
 	return []byte(strings.Join([]string{
-		namespace, leaseName, grant, string(grantUID), email,
+		namespace, leaseName, string(leaseUID), grant, string(grantUID), email,
 		issuedAt.UTC().Format(time.RFC3339), acquired.UTC().Format(time.RFC3339Nano),
 	}, "\n"))
 }
 
-// seal computes the seal of a session with key, the SHA-256 of the grant's password.
-func seal(key []byte, msg []byte) Seal {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(msg)
-	var s Seal
-	copy(s[:], mac.Sum(nil))
-	return s
+// activityClaims is what an activity seal covers.
+func activityClaims(namespace, leaseName string, leaseUID types.UID, renewed time.Time) []byte {
+	return []byte(strings.Join([]string{
+		"activity", namespace, leaseName, string(leaseUID), renewed.UTC().Format(time.RFC3339Nano),
+	}, "\n"))
 }
 
-func (s Seal) String() string { return hex.EncodeToString(s[:]) }
-
-func parseSeal(v string) (Seal, bool) {
-	var s Seal
-	if len(v) != hex.EncodedLen(len(s)) {
-		return s, false
-	}
-	_, err := hex.Decode(s[:], []byte(v))
-	return s, err == nil
+// formatSeal writes a seal as "<key ID>.<hex MAC>".
+func formatSeal(keyID int, sum []byte) string {
+	return strconv.Itoa(keyID) + "." + hex.EncodeToString(sum)
 }
 
-// Verify reports whether the session's seal was made with key (the SHA-256 of the grant's current
-// password). The result is remembered per key, so the token-check hot path pays for the HMAC once
-// per session and credentials generation, not per request.
-func (s *Session) Verify(key [sha256.Size]byte) bool {
-	if v := s.verifiedFor.Load(); v != nil && *v == key {
-		return true
-	}
-	if !s.hasSeal {
+// verifySeal checks a "<key ID>.<hex MAC>" annotation over msg.
+func verifySeal(ring *keyring.Keyring, value string, msg []byte) bool {
+	idText, sumText, ok := strings.Cut(value, ".")
+	if !ok || len(sumText) != 64 {
 		return false
 	}
-	verified := key // copies, so that key itself stays on the caller's stack on the fast path
-	want := seal(verified[:], claims(s.Namespace, LeaseName(s.Hash), s.Grant, s.GrantUID, s.Email, s.CredentialsIssuedAt, s.CreatedAt))
-	if !hmac.Equal(want[:], s.seal[:]) {
+	id, err := strconv.Atoi(idText)
+	if err != nil {
 		return false
 	}
-	s.verifiedFor.Store(&verified)
-	return true
+	sum, err := hex.DecodeString(sumText)
+	if err != nil {
+		return false
+	}
+	return ring.Verify(id, keyring.PurposeSession, msg, sum)
 }
 
-// NewSealed returns a token and its sealed session without writing a Lease: for benchmarks and tests
-// of the token check, which must see exactly what a login produces.
-func NewSealed(namespace, grant string, grantUID types.UID, email string, issuedAt, created time.Time, key [sha256.Size]byte) (string, *Session, error) {
+func sign(ring *keyring.Keyring, msg []byte) string {
+	id, sum := ring.Sign(keyring.PurposeSession, msg)
+	return formatSeal(id, sum)
+}
+
+// NewSealed returns a token and its session without writing a Lease: for benchmarks and tests of
+// the token check, which must see exactly what a login produces.
+func NewSealed(namespace, grant string, grantUID types.UID, email string, issuedAt, created time.Time) (string, *Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
 	}
-	created = created.Truncate(time.Microsecond)
-	issuedAt = issuedAt.Truncate(time.Second)
 	s := &Session{Hash: hash, Namespace: namespace, Grant: grant, GrantUID: grantUID, Email: email,
-		CredentialsIssuedAt: issuedAt, CreatedAt: created, hasSeal: true}
-	s.seal = seal(key[:], claims(namespace, LeaseName(hash), grant, grantUID, email, issuedAt, created))
+		CredentialsIssuedAt: issuedAt.Truncate(time.Second), CreatedAt: created.Truncate(time.Microsecond),
+		LeaseUID: types.UID("lease-of-" + grant)}
 	s.Touch(created)
 	return token, s, nil
 }

@@ -23,6 +23,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// MaxClockSkew is how far the replicas' clocks may disagree (keep them in sync with NTP): activity
+// or a login time further ahead of this replica's clock is not believed beyond it.
+const MaxClockSkew = time.Minute
+
 // Session is one login, as every replica sees it. Identity fields never change; activity is
 // updated atomically on the token-check hot path.
 type Session struct {
@@ -42,10 +46,6 @@ type Session struct {
 	// LeaseUID is the UID of the Lease, for deletes with a precondition.
 	LeaseUID types.UID
 
-	// seal is the Lease's MAC (see Verify); verifiedFor the password hash it last verified with.
-	seal        Seal
-	hasSeal     bool
-	verifiedFor atomic.Pointer[[32]byte]
 
 	// remoteActivity is the Lease's renewTime: activity any replica has flushed.
 	remoteActivity atomic.Int64
@@ -73,9 +73,12 @@ func (s *Session) Touch(now time.Time) {
 	}
 }
 
-// observeRemote records the activity stored in the Lease.
-func (s *Session) observeRemote(t time.Time) {
-	n := t.UnixNano()
+// observeRemote records the activity stored in the Lease, seen at now. Only replicas write it
+// (its seal says so), at their clock's now; a value ahead of this replica's clock by more than
+// MaxClockSkew is a replica whose clock is off, and counts as activity at now + MaxClockSkew: skew
+// never ends a session, and never extends one by more than the skew allowed (SPEC §5.2).
+func (s *Session) observeRemote(t, now time.Time) {
+	n := min(t.UnixNano(), now.Add(MaxClockSkew).UnixNano())
 	for {
 		cur := s.remoteActivity.Load()
 		if n <= cur || s.remoteActivity.CompareAndSwap(cur, n) {

@@ -22,12 +22,14 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -35,6 +37,7 @@ import (
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/identity"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
 const (
@@ -60,8 +63,10 @@ func Labels(grant string) map[string]string {
 type Store struct {
 	client client.Client
 	clock  clock.PassiveClock
-
+	ring   *keyring.Keyring
 	// sessions maps Hash to *Session. sync.Map: read on every token check, written on logins.
+	// Only sealed Leases enter it (see seal.go); an entry is removed only by an event about the
+	// very Lease it came from (same namespace and UID): a token's hash alone names no Lease.
 	sessions sync.Map
 	// tombstones maps Hash to the time it was deleted here.
 	tombstones sync.Map
@@ -69,9 +74,9 @@ type Store struct {
 	pendingDeletes sync.Map
 }
 
-// NewStore returns a Store writing through c (the manager's client).
-func NewStore(c client.Client, clk clock.PassiveClock) *Store {
-	return &Store{client: c, clock: clk}
+// NewStore returns a Store writing through c (the manager's client) and sealing with ring.
+func NewStore(c client.Client, clk clock.PassiveClock, ring *keyring.Keyring) *Store {
+	return &Store{client: c, clock: clk, ring: ring}
 }
 
 // Lookup returns the live session of hash h, if any. No lock, no allocation, no API call.
@@ -83,12 +88,11 @@ func (s *Store) Lookup(h Hash) (*Session, bool) {
 	return v.(*Session), true
 }
 
-// Create writes a new session Lease for a login to grant and returns the session's token. The
-// Lease is owned by the grant, so a cluster's garbage collector removes it with the grant even if
-// the operator is gone.
-//
-// key is the SHA-256 of the grant's password: it seals the Lease (see Verify).
-func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, credentialsIssuedAt time.Time, key [32]byte) (string, *Session, error) {
+// Create writes a new session Lease for a login to grant with email (verified by the caller) and
+// returns the session's token. The Lease is owned by the grant, so a cluster's garbage collector
+// removes it with the grant even if the operator is gone. It takes two writes: the seal covers
+// the Lease's UID, which exists only once the Lease does.
+func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, email string, credentialsIssuedAt time.Time) (string, *Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
@@ -96,18 +100,12 @@ func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.Support
 	// Microseconds: what a Lease's MicroTime keeps, so the sealed value survives the round trip.
 	now := s.clock.Now().Truncate(time.Microsecond)
 	credentialsIssuedAt = credentialsIssuedAt.Truncate(time.Second)
-	email := grant.Status.LoginEmail
-	name := LeaseName(hash)
-	sealed := seal(key[:], claims(grant.Namespace, name, grant.Name, grant.UID, email, credentialsIssuedAt, now))
 	lease := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace: grant.Namespace,
-			Name:      name,
-			Labels:    Labels(grant.Name),
-			Annotations: map[string]string{
-				annotationIssuedAt: credentialsIssuedAt.UTC().Format(time.RFC3339),
-				annotationMAC:      sealed.String(),
-			},
+			Namespace:   grant.Namespace,
+			Name:        LeaseName(hash),
+			Labels:      Labels(grant.Name),
+			Annotations: map[string]string{annotationIssuedAt: credentialsIssuedAt.UTC().Format(time.RFC3339)},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: supportaccessv1alpha1.GroupVersion.String(),
 				Kind:       "SupportAccessGrant",
@@ -122,29 +120,59 @@ func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.Support
 		},
 	}
 	if err := s.client.Create(ctx, lease); err != nil {
-		return "", nil, redact("create session Lease in "+grant.Namespace, err)
+		return "", nil, Redact("create session Lease in "+grant.Namespace, err)
 	}
-	sess := sessionFromLease(lease, hash)
+	seal := sign(s.ring, sessionClaims(lease.Namespace, lease.Name, lease.UID, grant.Name, grant.UID, email, credentialsIssuedAt, now))
+	activity := sign(s.ring, activityClaims(lease.Namespace, lease.Name, lease.UID, now))
+	if err := s.patch(ctx, lease, map[string]any{"annotations": map[string]string{
+		annotationSessionSeal: seal, annotationActivitySeal: activity,
+	}}, nil); err != nil {
+		// Unsealed, the Lease is no session anywhere; remove it rather than leave litter.
+		uid := lease.UID
+		_ = s.client.Delete(ctx, lease, client.Preconditions{UID: &uid})
+		return "", nil, Redact("seal session Lease in "+grant.Namespace, err)
+	}
+	sess := &Session{
+		Hash: hash, Namespace: lease.Namespace, Grant: grant.Name, Email: email, GrantUID: grant.UID,
+		LeaseUID: lease.UID, CredentialsIssuedAt: credentialsIssuedAt, CreatedAt: now,
+	}
+	sess.observeRemote(now, now)
+	sess.lastFlush.Store(now.UnixNano())
+	sess.flushedActivity.Store(now.UnixNano())
 	// Visible on this replica at once; the others learn it from their watch.
 	s.sessions.Store(hash, sess)
 	return token, sess, nil
+}
+
+// patch merge-patches a session Lease's metadata (and spec, when set), only if it is still the
+// Lease of that UID: a Lease re-created under the same name is another object.
+func (s *Store) patch(ctx context.Context, lease *coordinationv1.Lease, metadata map[string]any, spec map[string]any) error {
+	metadata["uid"] = lease.UID
+	body := map[string]any{"metadata": metadata}
+	if spec != nil {
+		body["spec"] = spec
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return s.client.Patch(ctx, lease, client.RawPatch(types.MergePatchType, raw))
 }
 
 // Delete ends a session: refused on this replica at once, and on every other as soon as their
 // watch delivers the Lease's deletion.
 func (s *Store) Delete(ctx context.Context, sess *Session) error {
 	s.tombstones.Store(sess.Hash, s.clock.Now())
-	s.sessions.Delete(sess.Hash)
+	s.sessions.CompareAndDelete(sess.Hash, sess)
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: sess.Namespace, Name: LeaseName(sess.Hash)}}
-	var opts []client.DeleteOption
-	if sess.LeaseUID != "" {
-		opts = append(opts, client.Preconditions{UID: &sess.LeaseUID})
-	}
-	if err := s.client.Delete(ctx, lease, opts...); err != nil && !apierrors.IsNotFound(err) {
+	err := s.client.Delete(ctx, lease, client.Preconditions{UID: &sess.LeaseUID})
+	// NotFound: already gone. Conflict on the UID precondition: the Lease of that name is another
+	// object (re-created by someone), not this session's, which is therefore gone too.
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		// Refused here already; the other replicas learn it only from the Lease's deletion, so
 		// keep trying (RetryDeletes) rather than leave the token alive elsewhere.
 		s.pendingDeletes.Store(sess.Hash, sess)
-		return redact("delete session Lease in "+sess.Namespace, err)
+		return Redact("delete session Lease in "+sess.Namespace, err)
 	}
 	s.pendingDeletes.Delete(sess.Hash)
 	return nil
@@ -156,6 +184,13 @@ func (s *Store) RetryDeletes(ctx context.Context) {
 		_ = s.Delete(ctx, v.(*Session))
 		return ctx.Err() == nil
 	})
+}
+
+// PendingDeletes returns how many ended sessions still wait for their Lease's deletion.
+func (s *Store) PendingDeletes() int {
+	n := 0
+	s.pendingDeletes.Range(func(_, _ any) bool { n++; return true })
+	return n
 }
 
 // Put adds a session to this replica's view only (benchmarks and tests of the hot path).
@@ -175,20 +210,32 @@ func (s *Store) EventHandler() toolscache.ResourceEventHandler {
 			if tombstone, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 				obj = tombstone.Obj
 			}
-			lease, ok := obj.(*coordinationv1.Lease)
-			if !ok {
-				return
-			}
-			if h, ok := hashFromLeaseName(lease.Name); ok {
-				s.sessions.Delete(h)
+			if lease, ok := obj.(*coordinationv1.Lease); ok {
+				s.forget(lease)
 			}
 		},
 	}
 }
 
+// forget drops the session that lease holds, if the store has it from that very Lease.
+func (s *Store) forget(lease *coordinationv1.Lease) {
+	h, ok := hashFromLeaseName(lease.Name)
+	if !ok {
+		return
+	}
+	if existing, ok := s.Lookup(h); ok && existing.Namespace == lease.Namespace && existing.LeaseUID == lease.UID {
+		s.sessions.CompareAndDelete(h, existing)
+	}
+}
+
 func (s *Store) upsert(obj any) {
 	lease, ok := obj.(*coordinationv1.Lease)
-	if !ok || lease.Labels[supportaccessv1alpha1.LabelComponent] != ComponentSession || lease.DeletionTimestamp != nil {
+	if !ok || lease.Labels[supportaccessv1alpha1.LabelComponent] != ComponentSession {
+		return
+	}
+	// A Lease being deleted is a dead session on every replica, finalizers or not (SPEC §5.3).
+	if lease.DeletionTimestamp != nil {
+		s.forget(lease)
 		return
 	}
 	h, ok := hashFromLeaseName(lease.Name)
@@ -201,13 +248,21 @@ func (s *Store) upsert(obj any) {
 		}
 		s.tombstones.Delete(h)
 	}
-	if existing, ok := s.Lookup(h); ok && existing.LeaseUID == lease.UID {
-		if lease.Spec.RenewTime != nil {
-			existing.observeRemote(lease.Spec.RenewTime.Time)
+	now := s.clock.Now()
+	if existing, ok := s.Lookup(h); ok && existing.Namespace == lease.Namespace && existing.LeaseUID == lease.UID {
+		// The same session: only activity a replica sealed counts; any other edit changes nothing.
+		if t, ok := s.sealedActivity(lease); ok {
+			existing.observeRemote(t, now)
 		}
 		return
 	}
-	s.sessions.Store(h, sessionFromLease(lease, h))
+	sess, ok := s.verified(lease, h, now)
+	if !ok {
+		// Unsealed (being sealed right after its creation, or written by someone else): no
+		// session, and it shadows none.
+		return
+	}
+	s.sessions.Store(h, sess)
 }
 
 // PruneTombstones forgets logged-out hashes older than the tombstone TTL.
@@ -220,36 +275,54 @@ func (s *Store) PruneTombstones() {
 	})
 }
 
-func sessionFromLease(lease *coordinationv1.Lease, h Hash) *Session {
+// verified returns the session a Lease holds when its seal verifies.
+func (s *Store) verified(lease *coordinationv1.Lease, h Hash, now time.Time) (*Session, bool) {
+	if lease.Spec.HolderIdentity == nil || lease.Spec.AcquireTime == nil {
+		return nil, false
+	}
 	sess := &Session{
 		Hash:      h,
 		Namespace: lease.Namespace,
 		Grant:     lease.Labels[supportaccessv1alpha1.LabelGrant],
 		LeaseUID:  lease.UID,
+		CreatedAt: lease.Spec.AcquireTime.Time,
 	}
-	if lease.Spec.HolderIdentity != nil {
-		sess.Email, _ = identity.EmailFromUsername(*lease.Spec.HolderIdentity)
+	var ok bool
+	if sess.Email, ok = identity.EmailFromUsername(*lease.Spec.HolderIdentity); !ok {
+		return nil, false
 	}
-	if t, err := time.Parse(time.RFC3339, lease.Annotations[annotationIssuedAt]); err == nil {
-		sess.CredentialsIssuedAt = t
+	issuedAt, err := time.Parse(time.RFC3339, lease.Annotations[annotationIssuedAt])
+	if err != nil {
+		return nil, false
 	}
-	sess.seal, sess.hasSeal = parseSeal(lease.Annotations[annotationMAC])
+	sess.CredentialsIssuedAt = issuedAt
 	for _, ref := range lease.OwnerReferences {
 		if ref.Kind == "SupportAccessGrant" && ref.Name == sess.Grant {
 			sess.GrantUID = ref.UID
 		}
 	}
-	if lease.Spec.AcquireTime != nil {
-		sess.CreatedAt = lease.Spec.AcquireTime.Time
-	} else {
-		sess.CreatedAt = lease.CreationTimestamp.Time
+	claims := sessionClaims(lease.Namespace, lease.Name, lease.UID, sess.Grant, sess.GrantUID, sess.Email, sess.CredentialsIssuedAt, sess.CreatedAt)
+	if !verifySeal(s.ring, lease.Annotations[annotationSessionSeal], claims) {
+		return nil, false
 	}
-	if lease.Spec.RenewTime != nil {
-		sess.observeRemote(lease.Spec.RenewTime.Time)
-	} else {
-		sess.observeRemote(sess.CreatedAt)
+	// Activity starts at login; a renewTime counts only with its seal.
+	sess.observeRemote(sess.CreatedAt, now)
+	if t, ok := s.sealedActivity(lease); ok {
+		sess.observeRemote(t, now)
 	}
 	sess.lastFlush.Store(sess.LastActivity().UnixNano())
 	sess.flushedActivity.Store(sess.remoteActivity.Load())
-	return sess
+	return sess, true
+}
+
+// sealedActivity returns the Lease's renewTime when a replica sealed it.
+func (s *Store) sealedActivity(lease *coordinationv1.Lease) (time.Time, bool) {
+	if lease.Spec.RenewTime == nil {
+		return time.Time{}, false
+	}
+	t := lease.Spec.RenewTime.Time
+	if !verifySeal(s.ring, lease.Annotations[annotationActivitySeal], activityClaims(lease.Namespace, lease.Name, lease.UID, t)) {
+		return time.Time{}, false
+	}
+	return t, true
 }

@@ -17,7 +17,6 @@ limitations under the License.
 package session
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"testing"
 	"time"
@@ -29,11 +28,10 @@ import (
 // among 10,000, for a known token and an unknown one. Both must not allocate.
 func BenchmarkLookup(b *testing.B) {
 	now := time.Now()
-	store := NewStore(nil, clocktesting.NewFakeClock(now))
-	var key [sha256.Size]byte
+	store := NewStore(nil, clocktesting.NewFakeClock(now), nil)
 	var known string
 	for i := range 10_000 {
-		token, sess, err := NewSealed("acme", fmt.Sprintf("g-%d", i), "uid", "support-x@support.test", now, now, key)
+		token, sess, err := NewSealed("acme", fmt.Sprintf("g-%d", i), "uid", "support-x@support.test", now, now)
 		if err != nil {
 			b.Fatal(err)
 		}

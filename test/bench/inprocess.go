@@ -69,7 +69,7 @@ func handlerProfile(ctx context.Context, e *env, tokens []string, template echo.
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	svc, err := auth.Setup(mctx, mgr, auth.Options{MaxGrantDuration: 720 * time.Hour})
+	svc, err := auth.Setup(mctx, mgr, auth.Options{MaxGrantDuration: 720 * time.Hour, Keyring: benchKeyring()})
 	if err != nil {
 		return mgrCost, echoCost, "", err
 	}

@@ -149,7 +149,7 @@ func (e *env) writeIssuedByHand(ctx context.Context, i int, mutate func(i int, g
 		APIVersion: supportaccessv1alpha1.GroupVersion.String(), Kind: "SupportAccessGrant",
 		Name: g.Name, UID: g.UID, Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
 	}
-	email, err := credentials.Email(loginDomain)
+	email, err := credentials.LoginEmail(benchKeyring(), g.UID, loginDomain)
 	if err != nil {
 		return err
 	}

@@ -172,7 +172,7 @@ func sessionLikeLease(g *grant, i int) *coordinationv1.Lease {
 	}
 }
 
-// measureGeneration times credentials.Password and credentials.Email together, and the baseline.
+// measureGeneration times credentials.Password and credentials.LoginEmail together, and the baseline.
 func measureGeneration() (gen, base stats.Summary, err error) {
 	genLat := make([]time.Duration, generationSamples)
 	baseLat := make([]time.Duration, generationSamples)
@@ -181,7 +181,7 @@ func measureGeneration() (gen, base stats.Summary, err error) {
 		if _, err := credentials.Password(); err != nil {
 			return gen, base, err
 		}
-		if _, err := credentials.Email(loginDomain); err != nil {
+		if _, err := credentials.LoginEmail(benchKeyring(), "0b1e6b3c-2f4a-4c8e-9d7a-5e6f7a8b9c0d", loginDomain); err != nil {
 			return gen, base, err
 		}
 		genLat[i] = time.Since(t)
