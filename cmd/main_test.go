@@ -16,7 +16,10 @@ limitations under the License.
 
 package main
 
-import "testing"
+import (
+	"flag"
+	"testing"
+)
 
 func TestBeyondLoopback(t *testing.T) {
 	tests := []struct {
@@ -31,5 +34,36 @@ func TestBeyondLoopback(t *testing.T) {
 		if got := beyondLoopback(tt.addr); got != tt.want {
 			t.Errorf("beyondLoopback(%q) = %v, want %v", tt.addr, got, tt.want)
 		}
+	}
+}
+
+// Issue 12 item 9: logins are matched lower-cased, so an upper-case --login-domain used to issue
+// emails nobody could log in with; a domain that is no DNS name is refused at start.
+func TestLoginDomainFlag(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    string
+		wantErr bool
+	}{
+		{value: "support.example", want: "support.example"},
+		{value: "Support.Example.COM", want: "support.example.com"},
+		{value: "support.invalid", want: "support.invalid"},
+		{value: "", wantErr: true},
+		{value: "not a domain", wantErr: true},
+		{value: "under_score.example", wantErr: true},
+		{value: "trailing.dot.", wantErr: true},
+		{value: "a@b.example", wantErr: true},
+		{value: "-leading.example", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			o, _, err := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--login-domain=" + tt.value})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseFlags(--login-domain=%q) error = %v, want error %v", tt.value, err, tt.wantErr)
+			}
+			if err == nil && o.loginDomain != tt.want {
+				t.Fatalf("login domain %q, want %q", o.loginDomain, tt.want)
+			}
+		})
 	}
 }

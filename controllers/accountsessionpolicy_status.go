@@ -32,8 +32,9 @@ import (
 // Condition type and reasons of an AccountSessionPolicy beyond those of api/v1alpha1.
 const (
 	// ConditionGrantsExceedMaxDuration is True while live grants of the namespace ask for more
-	// than the policy's maxGrantDuration: it was lowered below them. They keep their window;
-	// renewals and new grants must fit.
+	// than the policy's maxGrantDuration: it was lowered below them. The cap applies to them at
+	// once (policy.GrantCap, in the controller and the auth service): they end that long after
+	// their start; renewals and new grants must fit.
 	ConditionGrantsExceedMaxDuration = "GrantsExceedMaxDuration"
 
 	ReasonLiveGrantsExceedMax = "LiveGrantsExceedMax"
@@ -102,8 +103,8 @@ func (r *AccountSessionPolicyReconciler) setGrantsExceedCondition(ctx context.Co
 		return nil
 	}
 	setPolicyCondition(p, ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, ReasonLiveGrantsExceedMax,
-		fmt.Sprintf("%d live grant(s) are longer than maxGrantDuration %s: %s. They keep their current validity; renewals must fit within %s",
-			total, policy.FormatDuration(limit), policy.NameList(names, total), policy.FormatDuration(limit)))
+		fmt.Sprintf("%d live grant(s) are longer than maxGrantDuration %s: %s. They end %s after their start; renewals must fit within %s",
+			total, policy.FormatDuration(limit), policy.NameList(names, total), policy.FormatDuration(limit), policy.FormatDuration(limit)))
 	return nil
 }
 

@@ -101,6 +101,7 @@ type AccountSessionPolicySpec struct {
 
 	// maxGrantDuration caps spec.duration of every SupportAccessGrant in this account, as a Go
 	// duration string (at least 15m). Unset means the operator's --max-grant-duration applies.
+	// Lowering it applies at once: a live grant that asks for more ends this long after its start.
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^([0-9]{1,5}(\.[0-9]{1,9})?(ns|us|µs|ms|s|m|h)){1,4}$`

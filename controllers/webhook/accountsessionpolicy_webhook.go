@@ -145,8 +145,8 @@ func (v *AccountSessionPolicyValidator) warnings(ctx context.Context, old, p *su
 	}
 	names, total := policy.GrantsLongerThan(grants.Items, s.MaxGrantDuration, v.Clock.Now(), policy.MaxNamedGrants)
 	if total > 0 {
-		warnings = append(warnings, fmt.Sprintf("spec.maxGrantDuration: %s is shorter than the duration of %s in this namespace (%s): they keep their current validity, but new grants, renewals and duration changes must fit within %s",
-			policy.FormatDuration(s.MaxGrantDuration), plural(total, "live grant"), policy.NameList(names, total), policy.FormatDuration(s.MaxGrantDuration)))
+		warnings = append(warnings, fmt.Sprintf("spec.maxGrantDuration: %s is shorter than the duration of %s in this namespace (%s): they now end %s after their start, and new grants, renewals and duration changes must fit within %s",
+			policy.FormatDuration(s.MaxGrantDuration), plural(total, "live grant"), policy.NameList(names, total), policy.FormatDuration(s.MaxGrantDuration), policy.FormatDuration(s.MaxGrantDuration)))
 	}
 	return warnings
 }

@@ -80,7 +80,7 @@ func TestWarningMaxGrantDurationBelowLiveGrants(t *testing.T) {
 	g.Expect(c.Create(ctx, p)).To(Succeed())
 	g.Expect(warnings.take()).To(Equal([]string{
 		"spec.maxGrantDuration: 24h is shorter than the duration of 2 live grants in this namespace (one-week, two-days): " +
-			"they keep their current validity, but new grants, renewals and duration changes must fit within 24h",
+			"they now end 24h after their start, and new grants, renewals and duration changes must fit within 24h",
 	}))
 
 	// Lowered again: warned again. Raised: nothing to say.

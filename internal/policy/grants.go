@@ -30,8 +30,8 @@ const MaxNamedGrants = 5
 // GrantsLongerThan returns the sorted names of the live grants among grants whose spec.duration
 // (the 7-day default when unset) is longer than limit, at most maxNames of them, and how many there
 // are in all. Live means neither revoked, nor being deleted, nor past its window at now. A policy
-// may lower maxGrantDuration below such grants: they keep their window, and the policy's admission
-// warning and GrantsExceedMaxDuration condition name them.
+// may lower maxGrantDuration below such grants: the cap applies to them at once (GrantCap), and the
+// policy's admission warning and GrantsExceedMaxDuration condition name them.
 func GrantsLongerThan(grants []supportaccessv1alpha1.SupportAccessGrant, limit time.Duration, now time.Time, maxNames int) (names []string, total int) {
 	if limit <= 0 {
 		return nil, 0

@@ -46,7 +46,6 @@ type Session struct {
 	// LeaseUID is the UID of the Lease, for deletes with a precondition.
 	LeaseUID types.UID
 
-
 	// remoteActivity is the Lease's renewTime: activity any replica has flushed.
 	remoteActivity atomic.Int64
 	// localActivity is the latest use seen by this replica, in Unix nanoseconds.
