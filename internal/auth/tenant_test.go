@@ -303,3 +303,33 @@ func TestSessionsPerGrantAreCapped(t *testing.T) {
 	otherGrant := issueGrant(t, ns, "other", nil)
 	loginEventually(t, serviceA, otherGrant)
 }
+
+// Issue 12 item 8: the account's maxGrantDuration caps a grant's window here too, the same way
+// as in the controller and the webhook (policy.GrantCap): a grant admitted while the webhook was
+// down, or before the policy was lowered, ends at the cap.
+func TestAccountCapAppliesToTokenChecks(t *testing.T) {
+	g := NewWithT(t)
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "long", func(gr *supportaccessv1alpha1.SupportAccessGrant) {
+		gr.Spec.Duration = &metav1.Duration{Duration: 48 * time.Hour}
+	})
+	token := loginEventually(t, serviceA, grant)
+	p := &supportaccessv1alpha1.AccountSessionPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "policy"},
+		Spec: supportaccessv1alpha1.AccountSessionPolicySpec{
+			InactivityTimeout: "12h", MaxSessionLifetime: &metav1.Duration{Duration: 24 * time.Hour},
+			MaxGrantDuration: &metav1.Duration{Duration: 2 * time.Hour},
+		}}
+	g.Expect(k8s.Create(context.Background(), p)).To(Succeed())
+	g.Eventually(func() time.Duration {
+		st, ok := serviceA.svc.index.grant(client.ObjectKeyFromObject(grant.grant))
+		if !ok {
+			return 0
+		}
+		return st.WindowEnd.Sub(st.WindowStart)
+	}, eventually, poll).Should(Equal(2 * time.Hour))
+	clk.SetTime(grant.grant.CreationTimestamp.Add(2*time.Hour - time.Second))
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue())
+	clk.SetTime(grant.grant.CreationTimestamp.Add(2 * time.Hour))
+	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "valid past the account's maxGrantDuration")
+}
