@@ -26,7 +26,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -38,19 +40,83 @@ const ConditionExpiringSoon = "ExpiringSoon"
 // errStaleObject means the grant changed since we read it; its newer version is already queued.
 var errStaleObject = errors.New("grant changed since it was read")
 
-// patchStatus writes the status only when it changed, with an optimistic lock: a reconcile working
-// from a stale cached copy must not overwrite (or re-announce) what a newer one wrote.
+// maxStatusRebases bounds how often one status write is retried on top of writes that did not
+// touch what the controller depends on; past it, the watch event of the latest write requeues.
+const maxStatusRebases = 3
+
+// patchStatus writes the controller's own status fields, only when they changed.
+//
+// One writer per status field: the controller owns every field but status.activeSessions and
+// status.lastUsedAt, which belong to the auth service's usage report (internal/usage) alone. A
+// merge patch holds only what differs between orig and grant, so the controller's patch can never
+// contain those two while it never changes them; keepUsage makes that hold whatever the code that
+// filled grant did. When a grant stops being Active the controller deletes its sessions
+// (removeAccess), and the usage report writes the zero count within its 30 s debounce: the
+// controller never zeroes it itself, or the two writers would flap.
+//
+// The patch carries orig's resourceVersion: a reconcile working from a stale cached copy must not
+// overwrite (or re-announce) what a newer one wrote. A conflict is not staleness, though, when the
+// writes in between changed nothing the controller computed from (the spec, its own status
+// fields): usage reports, labels, annotations. Then the same patch is sent again on top of the
+// stored grant, so that a grant in use does not make every status write of the controller fail.
 func (r *SupportAccessGrantReconciler) patchStatus(ctx context.Context, orig, grant *supportaccessv1alpha1.SupportAccessGrant) error {
+	keepUsage(orig, grant)
 	if equality.Semantic.DeepEqual(orig.Status, grant.Status) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+	base := orig
+	for rebases := 0; ; rebases++ {
+		err := r.Status().Patch(ctx, grant, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
+		switch {
+		case err == nil:
+			return nil
+		case apierrors.IsNotFound(err):
+			return errStaleObject
+		case !apierrors.IsConflict(err):
+			return fmt.Errorf("update status: %w", err)
+		case r.APIReader == nil || rebases == maxStatusRebases:
 			return errStaleObject
 		}
-		return fmt.Errorf("update status: %w", err)
+		stored := &supportaccessv1alpha1.SupportAccessGrant{}
+		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(grant), stored); err != nil {
+			if apierrors.IsNotFound(err) {
+				return errStaleObject
+			}
+			return fmt.Errorf("read grant after a status conflict: %w", err)
+		}
+		if !sameControllerInputs(orig, stored) {
+			return errStaleObject
+		}
+		// The patch is the difference between base and grant: rebased on the stored grant, with
+		// the stored usage in grant too, it holds exactly the controller's changes again.
+		logf.FromContext(ctx).V(1).Info("Status write crossed writes of other fields; writing it again on the stored grant",
+			"grant", klog.KObj(grant), "resourceVersion", stored.ResourceVersion)
+		keepUsage(stored, grant)
+		base = stored
 	}
-	return nil
+}
+
+// keepUsage copies the usage fields, which only the usage report writes, from orig into grant:
+// a merge patch from orig to grant then never names them.
+func keepUsage(orig, grant *supportaccessv1alpha1.SupportAccessGrant) {
+	grant.Status.ActiveSessions = orig.Status.ActiveSessions
+	grant.Status.LastUsedAt = orig.Status.LastUsedAt.DeepCopy()
+}
+
+// sameControllerInputs reports whether stored differs from read only where the controller does not
+// look: its spec (generation), identity, deletion and the status fields the controller owns are
+// the same. Only then may a status computed from read be written over stored.
+func sameControllerInputs(read, stored *supportaccessv1alpha1.SupportAccessGrant) bool {
+	if read.UID != stored.UID || read.Generation != stored.Generation ||
+		!equality.Semantic.DeepEqual(read.DeletionTimestamp, stored.DeletionTimestamp) {
+		return false
+	}
+	ours := func(g *supportaccessv1alpha1.SupportAccessGrant) supportaccessv1alpha1.SupportAccessGrantStatus {
+		s := *g.Status.DeepCopy()
+		s.ActiveSessions, s.LastUsedAt = 0, nil
+		return s
+	}
+	return equality.Semantic.DeepEqual(ours(read), ours(stored))
 }
 
 func setCondition(grant *supportaccessv1alpha1.SupportAccessGrant, condType string, status metav1.ConditionStatus, reason, message string) {
@@ -98,7 +164,6 @@ func setExpiredStatus(grant *supportaccessv1alpha1.SupportAccessGrant, window ex
 	s.Phase = supportaccessv1alpha1.GrantPhaseExpired
 	s.ExpiresAt = &metav1.Time{Time: window.End}
 	s.SecretName = ""
-	s.ActiveSessions = 0
 	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonExpired,
 		fmt.Sprintf("Access expired at %s; credentials are deleted. Set spec.renewedAt to renew with fresh credentials", formatTime(window.End)))
 	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
@@ -112,7 +177,6 @@ func setRevokedStatus(grant *supportaccessv1alpha1.SupportAccessGrant, now time.
 	}
 	s.Phase = supportaccessv1alpha1.GrantPhaseRevoked
 	s.SecretName = ""
-	s.ActiveSessions = 0
 	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRevoked,
 		fmt.Sprintf("Access revoked at %s; credentials are deleted and sessions ended. Create a new grant to give access again", formatTime(s.RevokedAt.Time)))
 	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
@@ -123,7 +187,6 @@ func setNotYetValidStatus(grant *supportaccessv1alpha1.SupportAccessGrant, windo
 	s := &grant.Status
 	s.Phase = supportaccessv1alpha1.GrantPhasePending
 	s.SecretName = ""
-	s.ActiveSessions = 0
 	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, "NotYetValid",
 		fmt.Sprintf("spec.renewedAt %s is more than %s ahead; no access until then", formatTime(window.Start), expiry.MaxRenewalLead))
 	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)

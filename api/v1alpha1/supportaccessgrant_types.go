@@ -146,12 +146,17 @@ type SupportAccessGrantStatus struct {
 	// +optional
 	RevokedAt *metav1.Time `json:"revokedAt,omitempty"`
 
-	// lastUsedAt is the last login or token check with these credentials (updated at most every
-	// 30 seconds).
+	// lastUsedAt is the last recorded activity (login or token check) of any of the grant's login
+	// sessions, to the second. Written only by the auth service's usage report, at most every 30
+	// seconds per grant; the controller never writes it, so it keeps its value when the grant
+	// expires or is renewed.
 	// +optional
 	LastUsedAt *metav1.Time `json:"lastUsedAt,omitempty"`
 
-	// activeSessions is the number of live login sessions (updated at most every 30 seconds).
+	// activeSessions is the number of live login sessions. Written only by the auth service's
+	// usage report, at most every 30 seconds per grant; the controller never writes it. When the
+	// grant expires or is revoked its sessions end, and the usage report's next write, within 40
+	// seconds (the 30-second interval plus one 10-second pass), sets this to 0.
 	// +optional
 	ActiveSessions int32 `json:"activeSessions,omitempty"`
 

@@ -18,15 +18,14 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/session"
+	"github.com/supportaccess/support-access-operator/internal/usage"
 )
 
 // UsageInterval is the least time between two writes of one grant's lastUsedAt and
@@ -63,27 +62,30 @@ func (m *maintenance) Start(ctx context.Context) error {
 	}
 }
 
-type usage struct {
+type grantUsage struct {
 	active   int32
 	lastUsed time.Time
 }
 
 func (m *maintenance) run(ctx context.Context) {
 	now := m.svc.clock.Now()
-	perGrant := map[types.NamespacedName]*usage{}
+	perGrant := map[types.NamespacedName]*grantUsage{}
 	var dead []*session.Session
 	m.svc.sessions.Range(func(s *session.Session) bool {
 		key := types.NamespacedName{Namespace: s.Namespace, Name: s.Grant}
 		u := perGrant[key]
 		if u == nil {
-			u = &usage{}
+			u = &grantUsage{}
 			perGrant[key] = u
 		}
 		if last := s.LastActivity(); last.After(u.lastUsed) {
 			u.lastUsed = last
 		}
 		if _, result := m.svc.checkSession(s, now); result != resultValid {
-			dead = append(dead, s)
+			// A login time ahead of this clock is a replica's skew, not a dead session.
+			if result != resultClockSkew {
+				dead = append(dead, s)
+			}
 			return true
 		}
 		u.active++
@@ -103,18 +105,23 @@ func (m *maintenance) run(ctx context.Context) {
 			delete(m.lastReport, key)
 		}
 	}
-	// Grants whose last session went away report zero.
+	// Grants whose last session went away report zero. This is also how the count of an expired,
+	// revoked or re-issued grant drops: the controller deletes its sessions and never writes
+	// activeSessions itself, so the zero comes from here, within UsageInterval (plus one tick).
+	// Sessions still in the store but no longer valid were counted as dead above, and report zero
+	// the same way.
 	m.svc.index.grants.Range(func(k, v any) bool {
 		key := k.(types.NamespacedName)
 		if _, seen := perGrant[key]; !seen && v.(*grantState).grant.Status.ActiveSessions != 0 {
-			m.report(ctx, key, &usage{}, now)
+			m.report(ctx, key, &grantUsage{}, now)
 		}
 		return true
 	})
 }
 
 // report writes one grant's usage when it changed and the grant's debounce interval has passed.
-func (m *maintenance) report(ctx context.Context, key types.NamespacedName, u *usage, now time.Time) {
+// It is the only writer of status.activeSessions and status.lastUsedAt (usage.Report).
+func (m *maintenance) report(ctx context.Context, key types.NamespacedName, u *grantUsage, now time.Time) {
 	g, ok := m.svc.index.grant(key)
 	if !ok {
 		return
@@ -127,17 +134,12 @@ func (m *maintenance) report(ctx context.Context, key types.NamespacedName, u *u
 	if last, ok := m.lastReport[key]; ok && now.Sub(last) < UsageInterval {
 		return
 	}
-	status := map[string]any{"activeSessions": u.active}
+	var lastUsed *time.Time
 	if newer {
-		status["lastUsedAt"] = u.lastUsed.UTC().Format(time.RFC3339)
+		lastUsed = &u.lastUsed
 	}
-	patch, err := json.Marshal(map[string]any{"status": status})
-	if err != nil {
-		return
-	}
-	obj := &supportaccessv1alpha1.SupportAccessGrant{}
-	obj.Namespace, obj.Name = key.Namespace, key.Name
-	if err := m.client.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)); err != nil {
+	// The only writer of these two fields (internal/usage); the controller never touches them.
+	if err := usage.Report(ctx, m.client, key, u.active, lastUsed); err != nil {
 		m.svc.log.V(1).Info("Cannot report grant usage", "grant", key.String(), "error", err.Error())
 		return
 	}
