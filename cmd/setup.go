@@ -90,7 +90,7 @@ func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error
 	if err := grants.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up SupportAccessGrant controller: %w", err)
 	}
-	if err := metrics.Registry.Register(controllers.NewGrantCollector(mgr.GetCache())); err != nil {
+	if err := metrics.Registry.Register(controllers.NewGrantCollector(mgr.GetCache(), ring)); err != nil {
 		return fmt.Errorf("register grant metrics: %w", err)
 	}
 

@@ -138,7 +138,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	mgrCache = mgr.GetCache()
-	if err := metrics.Registry.Register(NewGrantCollector(mgr.GetCache())); err != nil {
+	if err := metrics.Registry.Register(NewGrantCollector(mgr.GetCache(), testKeyring)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

@@ -174,6 +174,10 @@ func TestMetrics(t *testing.T) {
 	issued, ok := gaugeValue(t, "supportaccess_grant_transitions_total", map[string]string{"reason": "Issued"})
 	g.Expect(ok).To(BeTrue())
 	g.Expect(issued).To(BeNumerically(">=", 1))
+	// Which key the Active grants' emails were issued under, to retire keys safely.
+	byKey, ok := gaugeValue(t, "supportaccess_active_grants_by_key", map[string]string{"key_id": "1"})
+	g.Expect(ok).To(BeTrue())
+	g.Expect(byKey).To(BeNumerically(">=", 1))
 
 	// Revoked grants leave the per-grant expiry series.
 	updateGrant(t, client.ObjectKeyFromObject(grant), func(gr *supportaccessv1alpha1.SupportAccessGrant) { gr.Spec.Revoked = true })

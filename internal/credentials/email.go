@@ -107,6 +107,16 @@ func VerifyLoginEmail(ring *keyring.Keyring, uid types.UID, email string) bool {
 	return subtle.ConstantTimeCompare([]byte(want), []byte(random[emailKeyIDLength+emailNonceLength:])) == 1
 }
 
+// SigningKeyID returns the ID of the key email was issued under, when email verifies for the grant
+// with uid: what tells an admin whether a key can be retired (docs/security.md, "Keys").
+func SigningKeyID(ring *keyring.Keyring, uid types.UID, email string) (int, bool) {
+	if !VerifyLoginEmail(ring, uid, email) {
+		return 0, false
+	}
+	local, _, _ := strings.Cut(email, "@")
+	return decodeKeyID(local[len(EmailPrefix) : len(EmailPrefix)+emailKeyIDLength])
+}
+
 // emailClaims is what a login email's MAC covers. Fields are NUL-separated: none can hold a NUL.
 func emailClaims(uid types.UID, keyID int, nonce, domain string) []byte {
 	return []byte(fmt.Sprintf("%s\x00%d\x00%s\x00%s", uid, keyID, nonce, domain))
