@@ -125,6 +125,7 @@ type AccountSessionPolicyStatus struct {
 	// lifetime at most 24h).
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }

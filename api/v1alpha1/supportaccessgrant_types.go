@@ -126,11 +126,15 @@ type SupportAccessGrantStatus struct {
 	// +optional
 	Phase GrantPhase `json:"phase,omitempty"`
 
-	// loginEmail is the temporary login email issued for this grant.
+	// loginEmail is the temporary login email issued for this grant. It is an identity only when
+	// the operator issued it to this very grant: its random part is a MAC, under a key only the
+	// operator holds, of the grant's UID (docs/security.md).
+	// +kubebuilder:validation:MaxLength=254
 	// +optional
 	LoginEmail string `json:"loginEmail,omitempty"`
 
 	// secretName is the Secret that holds the credentials while the grant is Active.
+	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	SecretName string `json:"secretName,omitempty"`
 
@@ -168,6 +172,7 @@ type SupportAccessGrantStatus struct {
 	// False with reason Pending, Expired, Revoked or SecretConflict otherwise.
 	// +listType=map
 	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }

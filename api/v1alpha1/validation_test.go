@@ -266,3 +266,55 @@ func TestUpdateValidation(t *testing.T) {
 		})
 	}
 }
+
+// A tenant can write the status subresource (SPEC §10.1). The manager caches every grant and
+// policy, so the schema bounds what a status can hold: no ballast of conditions or huge strings.
+func TestStatusIsBounded(t *testing.T) {
+	ctx := context.Background()
+	condition := func(i int) map[string]any {
+		return map[string]any{"type": fmt.Sprintf("Pad%d", i), "status": "True", "reason": "Pad",
+			"message": strings.Repeat("x", 30000), "lastTransitionTime": "2026-12-01T00:00:00Z"}
+	}
+	conditions := func(n int) []any {
+		var out []any
+		for i := range n {
+			out = append(out, condition(i))
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		gvk       schema.GroupVersionKind
+		status    map[string]any
+		wantField string // empty: must be accepted
+		wantMsg   string
+	}{
+		{name: "grant: a 254-character login email", gvk: grantGVK, status: map[string]any{"loginEmail": strings.Repeat("e", 254)}},
+		{name: "grant: a longer login email", gvk: grantGVK, status: map[string]any{"loginEmail": strings.Repeat("e", 255)},
+			wantField: "status.loginEmail", wantMsg: "may not be more than 254"},
+		{name: "grant: a longer secret name", gvk: grantGVK, status: map[string]any{"secretName": strings.Repeat("s", 254)},
+			wantField: "status.secretName", wantMsg: "may not be more than 253"},
+		{name: "grant: 8 conditions", gvk: grantGVK, status: map[string]any{"conditions": conditions(8)}},
+		{name: "grant: 9 conditions", gvk: grantGVK, status: map[string]any{"conditions": conditions(9)},
+			wantField: "status.conditions", wantMsg: "must have at most 8 items"},
+		{name: "policy: 9 conditions", gvk: policyGVK, status: map[string]any{"conditions": conditions(9)},
+			wantField: "status.conditions", wantMsg: "must have at most 8 items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := newObject(tt.gvk, map[string]any{})
+			if err := k8s.Create(ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+			obj.Object["status"] = tt.status
+			err := k8s.Status().Update(ctx, obj)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			wantFieldError(t, err, tt.wantField, tt.wantMsg)
+		})
+	}
+}
