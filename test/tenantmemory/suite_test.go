@@ -1,0 +1,139 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package tenantmemory
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/localcluster"
+	"github.com/supportaccess/support-access-operator/internal/managerproc"
+	"github.com/supportaccess/support-access-operator/internal/testutil"
+)
+
+var (
+	scheme  = runtime.NewScheme()
+	cluster *localcluster.Cluster
+	k8s     client.Client
+	binary  string
+	workDir string
+	// managerEnv is the manager container's literal env in config/manager/manager.yaml
+	// (GOMEMLIMIT, GOGC): the garbage collector's settings decide how high garbage lets the heap
+	// climb, so the managers run as deployed.
+	managerEnv []string
+)
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(supportaccessv1alpha1.AddToScheme(scheme))
+}
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	var err error
+	if workDir, err = os.MkdirTemp("", "supportaccess-tenantmemory-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(workDir)
+	if managerEnv, err = deploymentEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx := context.Background()
+	if binary, err = managerproc.Build(ctx, workDir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cpLog, err := os.Create(filepath.Join(workDir, "control-plane.log"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cpLog.Close()
+	cluster, err = localcluster.Start(ctx, localcluster.Options{StateDir: filepath.Join(workDir, "cluster"), Output: cpLog})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start control plane:", err)
+		return 1
+	}
+	defer func() {
+		if err := cluster.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop control plane:", err)
+		}
+	}()
+	if k8s, err = client.New(cluster.Config, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// deploymentEnv returns the literal environment variables of the manager container in
+// config/manager/manager.yaml as NAME=value (as test/bench does).
+func deploymentEnv() ([]string, error) {
+	path := filepath.Join(testutil.RepoRoot(), "config", "manager", "manager.yaml")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the manager's Deployment: %w", err)
+	}
+	defer f.Close()
+	docs := utilyaml.NewYAMLReader(bufio.NewReader(f))
+	for {
+		doc, err := docs.Read()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: no Deployment with a container named manager", path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		var d appsv1.Deployment
+		if err := yaml.Unmarshal(doc, &d); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		if d.Kind != "Deployment" {
+			continue
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if c.Name != "manager" {
+				continue
+			}
+			var env []string
+			for _, e := range c.Env {
+				if e.ValueFrom == nil {
+					env = append(env, e.Name+"="+e.Value)
+				}
+			}
+			return env, nil
+		}
+	}
+}
