@@ -35,17 +35,20 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
-// loginEventually logs in once the service has seen the grant (its watch may lag the test's write).
+// loginEventually logs in once the service has seen the grant and its Secret (its watches may lag
+// the test's writes). It waits on the index rather than retrying the login: every refused login
+// counts against the suite's one client address, and ten of them throttle every later test.
 func loginEventually(t *testing.T, s *testService, grant issued) string {
 	t.Helper()
-	var token string
-	NewWithT(t).Eventually(func() int {
-		status, _, b := s.call(t, http.MethodPost, "/v1/login", "", map[string]string{"email": grant.email, "password": grant.password})
-		if status == http.StatusOK {
-			token = b["token"].(string)
+	NewWithT(t).Eventually(func() bool {
+		g, ok := s.svc.index.grantByEmail(grant.email)
+		if !ok {
+			return false
 		}
-		return status
-	}, eventually, poll).Should(Equal(http.StatusOK))
+		_, ok = s.svc.index.passwordHash(g)
+		return ok && g.usable(s.svc.clock.Now())
+	}, eventually, poll).Should(BeTrue(), "the service never saw grant %s", grant.grant.Name)
+	token, _ := s.login(t, grant.email, grant.password)
 	return token
 }
 
