@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -96,6 +97,44 @@ func (p *Process) Exited() (bool, error) {
 	default:
 		return false, nil
 	}
+}
+
+// Memory returns the process's resident set (VmRSS) and its peak (VmHWM), in bytes, from
+// /proc/<pid>/status: what the kernel charges it, and what an OOM kill looks at, rather than what
+// the Go runtime says it uses. Linux only.
+func (p *Process) Memory() (rss, hwm int64, err error) {
+	return readMemory(p.PID())
+}
+
+func readMemory(pid int) (rss, hwm int64, err error) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	found := map[string]bool{}
+	for line := range strings.Lines(string(data)) {
+		field, value, ok := strings.Cut(line, ":")
+		if !ok || (field != "VmRSS" && field != "VmHWM") {
+			continue
+		}
+		// "  123456 kB"
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s of %s: %w", field, path, err)
+		}
+		found[field] = true
+		if field == "VmRSS" {
+			rss = n << 10
+		} else {
+			hwm = n << 10
+		}
+	}
+	// A zombie has neither; so has a kernel thread.
+	if !found["VmRSS"] || !found["VmHWM"] {
+		return 0, 0, fmt.Errorf("no VmRSS and VmHWM in %s", path)
+	}
+	return rss, hwm, nil
 }
 
 // Kill sends SIGKILL to the process group, as a crash would, and waits until it is reaped.

@@ -373,29 +373,7 @@ func (e *env) stopManager(m *manager) error {
 
 // memory returns the manager's resident set (VmRSS) and its peak (VmHWM), in bytes.
 func (m *manager) memory() (rss, hwm int64, err error) {
-	return procMemory(m.proc.PID())
-}
-
-func procMemory(pid int) (rss, hwm int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		field, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		kib, _, _ := strings.Cut(strings.TrimSpace(value), " ")
-		n, _ := strconv.ParseInt(kib, 10, 64)
-		switch field {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			hwm = n << 10
-		}
-	}
-	return rss, hwm, nil
+	return m.proc.Memory()
 }
 
 // cpuTime returns the user+system CPU time a process has used so far.

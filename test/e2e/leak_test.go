@@ -16,9 +16,9 @@ limitations under the License.
 
 package e2e
 
-// The suite's leak check (checkNoLeaks) only catches what the tests make the system print. The
-// happy paths print little; errors print more, and an error about a session Lease names it, and
-// so the token's hash. This test drives the controller into that error path for real.
+// The suite's leak check (e2esuite's CheckNoLeaks) only catches what the tests make the system
+// print. The happy paths print little; errors print more, and an error about a session Lease
+// names it, and so the token's hash. This test drives the controller into that error path for real.
 
 import (
 	"context"
@@ -36,7 +36,8 @@ import (
 // reconcile fails on ending the session, and controller-runtime logs that failure ("Reconciler
 // error"), as does the auth service's janitor. Once the manager's log shows it, the refusal is
 // lifted and the controller's retry must end the session. The session's token, its hash and the
-// Lease's name are remembered, so checkNoLeaks fails the suite if any of those errors printed them.
+// Lease's name are remembered, so the leak check fails the suite if any of those errors printed
+// them.
 func TestFailedSessionEndLeaksNothing(t *testing.T) {
 	ctx := t.Context()
 	const namespace, grant = "e2e-leak", "e2e-leak-grant"
@@ -52,7 +53,7 @@ func TestFailedSessionEndLeaksNothing(t *testing.T) {
 	sum := sha256.Sum256([]byte(session.Token))
 	leaseName := "session-" + hex.EncodeToString(sum[:]) // internal/session.LeaseName
 	for _, secret := range []string{session.Token, hex.EncodeToString(sum[:]), leaseName} {
-		remember(secret)
+		e2e.Secrets.Remember("the session's token, its hash or its Lease's name", secret)
 	}
 	sessionLeases := func(g Gomega) []string {
 		out := mustKubectl(ctx, g, "", "get", "leases", "-n", namespace, "-l", "supportaccess.io/grant="+grant, "-o", "name")
@@ -66,7 +67,7 @@ func TestFailedSessionEndLeaksNothing(t *testing.T) {
 
 	// The controller tried, failed, and controller-runtime logged the failure.
 	reconcileFailed := func(g Gomega) bool {
-		data, err := os.ReadFile(e2e.managerLog)
+		data, err := os.ReadFile(e2e.ManagerLog)
 		g.Expect(err).NotTo(HaveOccurred())
 		for line := range strings.Lines(string(data)) {
 			if strings.Contains(line, "Reconciler error") && strings.Contains(line, "end session of grant "+namespace+"/"+grant) {

@@ -19,7 +19,7 @@ package e2e
 // TestLifecycle follows one grant, in an account of its own, through everything that happens to
 // its credentials: issue, login, failed logins up to the throttle, renewal while Active, expiry,
 // and renewal once Expired. Every password, token and hash it sees is remembered, the wrong
-// passwords too, so the suite's leak check (checkNoLeaks) covers the whole lifecycle.
+// passwords too, so the suite's leak check (e2esuite's CheckNoLeaks) covers the whole lifecycle.
 
 import (
 	"context"
@@ -32,6 +32,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	"github.com/supportaccess/support-access-operator/internal/e2esuite"
 )
 
 // The auth service's login throttle, which the manager runs with its defaults (internal/auth:
@@ -50,7 +52,8 @@ const (
 // seconds of watch lag may pass before that runs out. It is normally the first attempt that works.
 const loginPoll = 250 * time.Millisecond
 
-// The client addresses of TestLifecycle (see clientFrom): support staff's, and two attackers'.
+// The client addresses of TestLifecycle (see e2esuite.ClientFrom): support staff's, and two
+// attackers'.
 const (
 	supportAddress        = "127.0.0.4"
 	attackerAddress       = "127.0.0.2"
@@ -65,29 +68,14 @@ var tokenChecks = []struct {
 	check func(ctx context.Context, token string) (string, error)
 }{
 	{"TokenReview", func(ctx context.Context, token string) (string, error) {
-		status, err := tokenReview(ctx, token)
+		status, err := e2e.TokenReview(ctx, token)
 		if err != nil || !status.Authenticated {
 			return "", err
 		}
 		return status.User.Username, nil
 	}},
 	{"GET /v1/session", func(ctx context.Context, token string) (string, error) {
-		status, body, err := withToken(ctx, http.MethodGet, "/v1/session", token)
-		switch {
-		case err != nil:
-			return "", err
-		case status == http.StatusUnauthorized:
-			return "", nil
-		case status != http.StatusOK:
-			return "", fmt.Errorf("GET /v1/session: status %d: %s", status, body)
-		}
-		var who struct {
-			Username string `json:"username"`
-		}
-		if err := json.Unmarshal(body, &who); err != nil {
-			return "", fmt.Errorf("decode GET /v1/session: %w", err)
-		}
-		return who.Username, nil
+		return e2e.SessionUser(ctx, token)
 	}},
 }
 
@@ -155,7 +143,7 @@ func TestLifecycle(t *testing.T) {
 	ctx := t.Context()
 	const namespace, grant, duration = "e2e-lifecycle", "e2e-lifecycle-grant", time.Hour
 	applyNamespace(t, NewWithT(t), namespace)
-	support := clientFrom(t, supportAddress)
+	support := e2esuite.ClientFrom(t, supportAddress)
 
 	grantField := func(g Gomega, jsonpath string) string {
 		return mustKubectl(ctx, g, "", "get", "sag", grant, "-n", namespace, "-o", "jsonpath="+jsonpath)
@@ -190,7 +178,7 @@ func TestLifecycle(t *testing.T) {
 		g.Eventually(phase).WithTimeout(eventually).WithPolling(poll).Should(Equal("Active"))
 		g.Expect(owned(g, "rolebindings")).NotTo(BeEmpty())
 		email, password = credentials(ctx, g, namespace, grant)
-		g.Expect(email).To(HaveSuffix("@" + loginDomain))
+		g.Expect(email).To(HaveSuffix("@" + e2esuite.LoginDomain))
 		g.Expect(grantField(g, "{.status.loginEmail}")).To(Equal(email))
 		g.Eventually(func(g Gomega) []event {
 			return eventsAbout(ctx, g, namespace, grant, "Issued")
@@ -218,7 +206,7 @@ func TestLifecycle(t *testing.T) {
 
 	if !t.Run("failed logins", func(t *testing.T) {
 		g := NewWithT(t)
-		attacker, secondAttacker := clientFrom(t, attackerAddress), clientFrom(t, secondAttackerAddress)
+		attacker, secondAttacker := e2esuite.ClientFrom(t, attackerAddress), e2esuite.ClientFrom(t, secondAttackerAddress)
 		misses := nearMisses(password)
 		// nearMisses covers the throttle's budget exactly: each of them is a 401, the next a 429.
 		g.Expect(misses).To(HaveLen(maxLoginFailures))
@@ -227,7 +215,7 @@ func TestLifecycle(t *testing.T) {
 		var unauthorized string // the body of the first 401: every other must be the same
 		for i, miss := range misses {
 			// A failed attempt's password must not be logged any more than the right one.
-			rememberPassword(miss.password)
+			e2e.Secrets.RememberPassword("a tried", miss.password)
 			g.Expect(miss.password).NotTo(Equal(password), miss.name)
 			reply := loginAs(g, attacker, email, miss.password)
 			g.Expect(reply.Status).To(Equal(http.StatusUnauthorized), "attempt %d (%s): %s", i+1, miss.name, reply.Body)
@@ -252,7 +240,7 @@ func TestLifecycle(t *testing.T) {
 			{"the right password from the throttled address", attacker, password},
 			{"a wrong password for the throttled email from a fresh address", secondAttacker, "not-" + password},
 		} {
-			rememberPassword(c.password)
+			e2e.Secrets.RememberPassword("a tried", c.password)
 			reply := loginAs(g, c.client, email, c.password)
 			g.Expect(reply.Status).To(Equal(http.StatusTooManyRequests), "%s: %s", c.name, reply.Body)
 			g.Expect(retryAfter(g, reply)).To(And(
@@ -302,7 +290,7 @@ func TestLifecycle(t *testing.T) {
 		reply := loginAs(g, support, email, password)
 		g.Expect(reply.Status).To(Equal(http.StatusOK), "login after renewal: %s", reply.Body)
 		g.Eventually(func() (time.Time, error) {
-			status, body, err := withToken(ctx, http.MethodGet, "/v1/session", token)
+			status, body, err := e2e.AuthRequest(ctx, http.MethodGet, "/v1/session", token)
 			if err != nil || status != http.StatusOK {
 				return time.Time{}, fmt.Errorf("GET /v1/session: status %d, %v: %s", status, err, body)
 			}
@@ -362,7 +350,7 @@ func TestLifecycle(t *testing.T) {
 			newEmail, newPassword = credentials(ctx, g, namespace, grant)
 		}).WithTimeout(eventually).WithPolling(poll).Should(Succeed())
 		g.Expect(newEmail).NotTo(Equal(email))
-		g.Expect(newEmail).To(HaveSuffix("@" + loginDomain))
+		g.Expect(newEmail).To(HaveSuffix("@" + e2esuite.LoginDomain))
 		g.Expect(newPassword).NotTo(Equal(password))
 		g.Expect(grantField(g, "{.status.loginEmail}")).To(Equal(newEmail))
 		g.Expect(grantField(g, "{.status.secretName}")).To(Equal(secretName))

@@ -36,6 +36,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/supportaccess/support-access-operator/internal/e2esuite"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
@@ -115,7 +116,7 @@ func TestSamplesBecomeActive(t *testing.T) {
 		row := rows["supportaccessgrant.supportaccess.io/"+grant]
 		g.Expect(row).To(HaveLen(6), "row of %s", grant)
 		g.Expect(row[1:3]).To(Equal([]string{level, "Active"}), "access and phase of %s", grant)
-		g.Expect(row[3]).To(And(HavePrefix("support-"), HaveSuffix("@"+loginDomain)), "login of %s", grant)
+		g.Expect(row[3]).To(And(HavePrefix("support-"), HaveSuffix("@"+e2esuite.LoginDomain)), "login of %s", grant)
 		_, err := time.Parse(time.RFC3339, row[4])
 		g.Expect(err).NotTo(HaveOccurred(), "expiry of %s", grant)
 	}
@@ -131,14 +132,14 @@ func TestSupportLoginThroughKubeAPIServer(t *testing.T) {
 	requireSamples(t)
 
 	session, email := mustLogin(ctx, g, sampleAccount, limitedGrant)
-	g.Expect(email).To(HaveSuffix("@" + loginDomain))
+	g.Expect(email).To(HaveSuffix("@" + e2esuite.LoginDomain))
 	g.Expect(session.TokenType).To(Equal("Bearer"))
 	g.Expect(session.AccessLevel).To(Equal("Limited"))
 	g.Expect(session.Account).To(Equal(sampleAccount))
 	g.Expect(session.Grant).To(Equal(limitedGrant))
 	g.Expect(session.ExpiresAt).To(BeTemporally(">", time.Now()))
 
-	r := kubectlAs(ctx, supportKubeconfig(t, session.Token), "auth", "whoami", "-o", "json")
+	r := kubectlAs(ctx, e2e.KubeconfigWithToken(t, session.Token), "auth", "whoami", "-o", "json")
 	g.Expect(r.Err).NotTo(HaveOccurred(), "kubectl auth whoami: %s", r.Stderr)
 	var review authenticationv1.SelfSubjectReview
 	g.Expect(json.Unmarshal([]byte(r.Stdout), &review)).To(Succeed())
@@ -154,7 +155,7 @@ func TestSupportLoginThroughKubeAPIServer(t *testing.T) {
 	g.Expect(user.Extra).To(HaveKeyWithValue("supportaccess.io/account", ConsistOf(sampleAccount)))
 
 	// An HTTP gateway's view of the same session (GET /v1/session) agrees.
-	status, body, err := withToken(ctx, http.MethodGet, "/v1/session", session.Token)
+	status, body, err := e2e.AuthRequest(ctx, http.MethodGet, "/v1/session", session.Token)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(status).To(Equal(http.StatusOK), "GET /v1/session: %s", body)
 	var who struct {
@@ -167,10 +168,10 @@ func TestSupportLoginThroughKubeAPIServer(t *testing.T) {
 
 	// Logout kills the token in the auth service at once (kube-apiserver's cache is TestRevoke's
 	// subject; here the webhook's own answer is what matters).
-	status, body, err = withToken(ctx, http.MethodPost, "/v1/logout", session.Token)
+	status, body, err = e2e.AuthRequest(ctx, http.MethodPost, "/v1/logout", session.Token)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(status).To(Equal(http.StatusNoContent), "POST /v1/logout: %s", body)
-	st, err := tokenReview(ctx, session.Token)
+	st, err := e2e.TokenReview(ctx, session.Token)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(st.Authenticated).To(BeFalse())
 }
@@ -186,7 +187,7 @@ func TestAccessLevelsAndAggregation(t *testing.T) {
 
 	limitedSession, _ := mustLogin(ctx, g, sampleAccount, limitedGrant)
 	fullSession, _ := mustLogin(ctx, g, sampleAccount, fullGrant)
-	limited, full := supportKubeconfig(t, limitedSession.Token), supportKubeconfig(t, fullSession.Token)
+	limited, full := e2e.KubeconfigWithToken(t, limitedSession.Token), e2e.KubeconfigWithToken(t, fullSession.Token)
 
 	const piiRole = "e2e-pii-serviceaccounts"
 	mustKubectl(ctx, g, `apiVersion: rbac.authorization.k8s.io/v1
@@ -247,7 +248,7 @@ func TestRevoke(t *testing.T) {
 	const pods = "/api/v1/namespaces/" + sampleAccount + "/pods"
 	// Used just before the revocation, so kube-apiserver's caches hold the success: the worst case.
 	g.Expect(apiServerStatus(ctx, session.Token, pods)).To(Equal(http.StatusOK))
-	review, err := tokenReview(ctx, session.Token)
+	review, err := e2e.TokenReview(ctx, session.Token)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(review.Authenticated).To(BeTrue())
 
@@ -259,7 +260,7 @@ func TestRevoke(t *testing.T) {
 	// machine), counted from the API write, which is done when kubectl returns.
 	const authBound = time.Second
 	g.Eventually(func() (bool, error) {
-		st, err := tokenReview(ctx, session.Token)
+		st, err := e2e.TokenReview(ctx, session.Token)
 		return st.Authenticated, err
 	}).WithTimeout(authBound).WithPolling(10 * time.Millisecond).Should(BeFalse())
 	authRefused := time.Since(patched)
@@ -267,7 +268,7 @@ func TestRevoke(t *testing.T) {
 
 	// kube-apiserver: 200, then 403 once the RoleBinding is gone but the authentication is still
 	// cached, then 401 once the caches expire.
-	bound := max(webhookCacheTTL, apiServerSuccessCacheTTL) + 3*time.Second
+	bound := max(e2esuite.WebhookCacheTTL, e2esuite.APIServerSuccessCacheTTL) + 3*time.Second
 	g.Eventually(func() (int, error) {
 		return apiServerStatus(ctx, session.Token, pods)
 	}).WithTimeout(bound - time.Since(patched)).WithPolling(50 * time.Millisecond).Should(Equal(http.StatusUnauthorized))
@@ -276,7 +277,7 @@ func TestRevoke(t *testing.T) {
 		patched.Sub(patchBegan).Round(time.Millisecond), authRefused.Round(time.Millisecond), apiRefused.Round(time.Millisecond), bound)
 
 	// Support sees it too: kubectl with the token is refused as unauthenticated.
-	r := kubectlAs(ctx, supportKubeconfig(t, session.Token), "get", "pods", "-n", sampleAccount)
+	r := kubectlAs(ctx, e2e.KubeconfigWithToken(t, session.Token), "get", "pods", "-n", sampleAccount)
 	g.Expect(r.Err).To(HaveOccurred())
 	g.Expect(r.Stderr).To(ContainSubstring("Unauthorized"))
 
@@ -329,7 +330,7 @@ func TestDelete(t *testing.T) {
 		g.Expect(owned(g, "leases")).To(BeEmpty())
 	}).WithTimeout(eventually).WithPolling(poll).Should(Succeed())
 
-	review, err := tokenReview(ctx, session.Token)
+	review, err := e2e.TokenReview(ctx, session.Token)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(review.Authenticated).To(BeFalse())
 }

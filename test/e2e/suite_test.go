@@ -17,341 +17,199 @@ limitations under the License.
 package e2e
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
-	"net"
+	"io"
+	"net/http"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	. "github.com/onsi/gomega"
 
-	"github.com/supportaccess/support-access-operator/internal/localcluster"
-	"github.com/supportaccess/support-access-operator/internal/managerproc"
-	"github.com/supportaccess/support-access-operator/internal/testutil"
+	"github.com/supportaccess/support-access-operator/internal/e2esuite"
 )
 
 const (
-	// loginDomain is the manager's --login-domain: seeing it in the issued emails proves the flag
-	// reached the binary under test, not a default.
-	loginDomain = "support.test"
-	// webhookCacheTTL is kube-apiserver's --authentication-token-webhook-cache-ttl. Small, so that
-	// the fixed 10 s success cache in front of every token authenticator (SPEC §5.1) is what bounds
-	// revocation, as in production with the recommended TTL.
-	webhookCacheTTL = 2 * time.Second
-	// apiServerSuccessCacheTTL is that fixed cache, which no flag changes.
-	apiServerSuccessCacheTTL = 10 * time.Second
-	// startTimeout bounds the wait for the manager's probes once it runs; the build and the
-	// control plane have their own deadlines.
-	startTimeout = 60 * time.Second
-	// managerStopGrace is how long the manager gets after SIGTERM before it is killed (and the
-	// suite fails: a manager that does not shut down cleanly is a bug).
-	managerStopGrace = 15 * time.Second
-	// logTailLines of each log are printed when the suite fails, which rarely says why otherwise.
-	logTailLines = 60
+	// eventually is the deadline of conditions the system reaches by itself (a reconcile, an
+	// informer event, aggregation by kube-controller-manager): seconds normally, generous for CI.
+	eventually = 30 * time.Second
+	// poll is how often such conditions are checked; every kubectl call costs ~50 ms anyway.
+	poll = 100 * time.Millisecond
 )
 
-// suite is the system under test, started once by TestMain.
-type suite struct {
-	cluster  *localcluster.Cluster
-	manager  *managerproc.Process
-	webhooks *envtest.WebhookInstallOptions // registered with kube-apiserver, served by the manager
-
-	authURL   string // the manager's auth service, plain HTTP on loopback
-	probeURL  string // the manager's health probes
-	apiServer string // kube-apiserver's URL, for support users' kubeconfigs
-	caData    []byte // kube-apiserver's serving CA
-	cacheDir  string // kubectl's discovery cache, kept out of $HOME
-
-	managerLog      string
-	controlPlaneLog string
-	cpLogFile       *os.File // controlPlaneLog, written to until the cluster stops
-}
-
 // e2e is the running suite; set before the tests run.
-var e2e *suite
+var e2e *e2esuite.Suite
 
+// TestMain starts the system under test once for all the tests (see internal/e2esuite), and fails
+// the run if it does not stop cleanly or a secret the tests remembered leaked.
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
+	os.Exit(e2esuite.Main(m, e2esuite.Options{Name: "e2e"}, func(s *e2esuite.Suite) { e2e = s }))
 }
 
-// runSuite starts everything, runs the tests and stops everything, returning the exit code. Any
-// failure to start or stop cleanly fails the run, with the tails of the logs that say why.
-func runSuite(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "support-access-e2e-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: create temporary directory: %v\n", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-
-	began := time.Now()
-	s, err := startSuite(dir)
-	var code int
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: start: %v\n", err)
-		code = 1
-	} else {
-		fmt.Printf("e2e: manager built, control plane and manager ready in %s\n", time.Since(began).Round(time.Millisecond))
-		e2e = s
-		code = m.Run()
-	}
-
-	// Events are read while the cluster runs, the logs once everything has stopped and flushed.
-	var events string
-	if s.cluster != nil {
-		if events, err = s.kubectl("get", "events", "--all-namespaces", "-o", "json"); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-			code = 1
-		}
-	}
-	stopBegan := time.Now()
-	if err := s.stop(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: stop: %v\n", err)
-		code = 1
-	} else {
-		fmt.Printf("e2e: everything stopped in %s\n", time.Since(stopBegan).Round(time.Millisecond))
-	}
-	if err := s.checkNoLeaks(events); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-		code = 1
-	}
-	if code != 0 {
-		s.dumpLogs()
-	}
-	if dir := os.Getenv("ARTIFACTS"); dir != "" {
-		if err := s.saveLogs(dir); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: save logs to $ARTIFACTS: %v\n", err)
-		}
-	}
-	return code
+// kubectl runs the pinned kubectl as the cluster admin (the platform team), with stdin as its
+// input when not empty.
+func kubectl(ctx context.Context, stdin string, args ...string) e2esuite.KubectlResult {
+	return e2e.Kubectl(ctx, e2e.Cluster.KubeconfigPath, "", stdin, args...)
 }
 
-// startSuite builds the manager while the control plane starts (the two take about as long, and
-// neither needs the other), installs the support users' ClusterRoles, then runs the manager and
-// waits for its probes. The returned suite is never nil, so that the caller can stop what did start.
-func startSuite(dir string) (*suite, error) {
-	s := &suite{
-		cacheDir:        filepath.Join(dir, "kubectl-cache"),
-		managerLog:      filepath.Join(dir, "manager.log"),
-		controlPlaneLog: filepath.Join(dir, "control-plane.log"),
-	}
-	assets, err := checkAssets()
-	if err != nil {
-		return s, err
-	}
-	authAddr, err := managerproc.FreeAddress()
-	if err != nil {
-		return s, err
-	}
-	probeAddr, err := managerproc.FreeAddress()
-	if err != nil {
-		return s, err
-	}
-	s.authURL, s.probeURL = "http://"+authAddr, "http://"+probeAddr
+// mustKubectl runs kubectl as the admin and expects it to succeed, returning its stdout.
+func mustKubectl(ctx context.Context, g Gomega, stdin string, args ...string) string {
+	r := kubectl(ctx, stdin, args...)
+	g.ExpectWithOffset(1, r.Err).NotTo(HaveOccurred(), "kubectl %s\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.Stdout, r.Stderr)
+	return r.Stdout
+}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	type built struct {
-		path string
-		err  error
-	}
-	buildDone := make(chan built, 1)
-	go func() {
-		path, err := managerproc.Build(ctx, dir)
-		buildDone <- built{path, err}
-	}()
-	// waitBuild returns the build's result, as often as asked (it puts the result back).
-	waitBuild := func() built { b := <-buildDone; buildDone <- b; return b }
-	// Whatever happens below, the build is over before the caller removes dir: cancelled if still
-	// running when the control plane failed.
-	defer func() { cancel(); waitBuild() }()
+// kubectlAs runs the pinned kubectl with kubeconfig, a support user's: the session token as the
+// only credential (e2e.KubeconfigWithToken). kube-apiserver knows nothing of the token; it asks
+// the auth service through its TokenReview webhook.
+func kubectlAs(ctx context.Context, kubeconfig string, args ...string) e2esuite.KubectlResult {
+	return e2e.Kubectl(ctx, kubeconfig, "", "", args...)
+}
 
-	if s.cpLogFile, err = os.Create(s.controlPlaneLog); err != nil {
-		return s, fmt.Errorf("create control-plane log: %w", err)
+// credentials reads a grant's login email and password from its Secret, as the customer's
+// "copy credentials" does (kubectl, jsonpath, base64).
+func credentials(ctx context.Context, g Gomega, namespace, grant string) (email, password string) {
+	secret := mustKubectl(ctx, g, "", "get", "sag", grant, "-n", namespace, "-o", "jsonpath={.status.secretName}")
+	g.ExpectWithOffset(1, secret).NotTo(BeEmpty(), "grant %s/%s has no status.secretName", namespace, grant)
+	decode := func(key string) string {
+		encoded := mustKubectl(ctx, g, "", "get", "secret", secret, "-n", namespace, "-o", "jsonpath={.data."+key+"}")
+		value, err := base64.StdEncoding.DecodeString(encoded)
+		g.ExpectWithOffset(2, err).NotTo(HaveOccurred(), "Secret %s/%s key %s", namespace, secret, key)
+		g.ExpectWithOffset(2, value).NotTo(BeEmpty(), "Secret %s/%s key %s", namespace, secret, key)
+		return string(value)
 	}
-	began := time.Now()
-	s.cluster, err = localcluster.Start(ctx, localcluster.Options{
-		AssetsDir:            assets,
-		StateDir:             filepath.Join(dir, "cluster"),
-		TokenWebhookURL:      s.authURL + "/tokenreview",
-		TokenWebhookCacheTTL: webhookCacheTTL,
-		ControllerManager:    true,
-		Output:               s.cpLogFile,
+	email, password = decode("email"), decode("password")
+	e2e.Secrets.RememberPassword("a grant's", password)
+	return email, password
+}
+
+// loginResponse is POST /v1/login's answer (SPEC §5.1).
+type loginResponse struct {
+	Token              string    `json:"token"`
+	TokenType          string    `json:"tokenType"`
+	ExpiresAt          time.Time `json:"expiresAt"`
+	IdleTimeoutSeconds int64     `json:"idleTimeoutSeconds"`
+	AccessLevel        string    `json:"accessLevel"`
+	Account            string    `json:"account"`
+	Grant              string    `json:"grant"`
+}
+
+// loginReply is what POST /v1/login answered.
+type loginReply struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Session loginResponse // decoded when Status is 200
+}
+
+// loginFrom posts the credentials to /v1/login through client (e2e.AuthClient, or one of
+// e2esuite.ClientFrom) and returns the answer. A session token it receives is remembered, with
+// its hash.
+func loginFrom(ctx context.Context, client *http.Client, email, password string) (loginReply, error) {
+	body, err := json.Marshal(map[string]string{"email": email, "password": password})
+	if err != nil {
+		return loginReply{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e2e.AuthURL+"/v1/login", bytes.NewReader(body))
+	if err != nil {
+		return loginReply{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return loginReply{}, fmt.Errorf("POST /v1/login: %w", err)
+	}
+	defer resp.Body.Close()
+	reply := loginReply{Status: resp.StatusCode, Header: resp.Header}
+	if reply.Body, err = io.ReadAll(resp.Body); err != nil {
+		return reply, fmt.Errorf("read login response: %w", err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(reply.Body, &reply.Session); err != nil {
+			return reply, fmt.Errorf("decode login response: %w", err)
+		}
+		e2e.Secrets.RememberToken("a login's", reply.Session.Token)
+	}
+	return reply, nil
+}
+
+// login posts the credentials to /v1/login from 127.0.0.1 and returns the HTTP status and the
+// decoded answer.
+func login(ctx context.Context, email, password string) (int, loginResponse, error) {
+	reply, err := loginFrom(ctx, e2e.AuthClient, email, password)
+	return reply.Status, reply.Session, err
+}
+
+// mustLogin logs in with a grant's credentials and expects a session token. It returns the login
+// email too, which is the support user's name in kube-apiserver.
+func mustLogin(ctx context.Context, g Gomega, namespace, grant string) (loginResponse, string) {
+	email, password := credentials(ctx, g, namespace, grant)
+	status, resp, err := login(ctx, email, password)
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	g.ExpectWithOffset(1, status).To(Equal(http.StatusOK), "login to %s/%s", namespace, grant)
+	g.ExpectWithOffset(1, resp.Token).NotTo(BeEmpty())
+	return resp, email
+}
+
+// apiServerClient calls kube-apiserver directly, for measurements that kubectl's own start-up
+// and discovery would blur.
+var apiServerClient = sync.OnceValue(func() *http.Client {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(e2e.CAData)
+	return &http.Client{
+		Timeout:   e2esuite.CommandTimeout,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+	}
+})
+
+// apiServerStatus sends GET path to kube-apiserver with token as the bearer and returns the status:
+// 401 when kube-apiserver does not authenticate the token, 403 when RBAC refuses its user.
+func apiServerStatus(ctx context.Context, token, path string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e2e.APIServer+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := apiServerClient().Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", path, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// applyNamespace creates a namespace for one test and deletes it (without waiting) afterwards.
+func applyNamespace(t *testing.T, g Gomega, name string) {
+	t.Helper()
+	mustKubectl(t.Context(), g, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+name+"\n", "apply", "-f", "-")
+	t.Cleanup(func() {
+		// t.Context() is already cancelled in cleanups.
+		_ = kubectl(context.Background(), "", "delete", "namespace", name, "--wait=false", "--ignore-not-found")
 	})
-	if err != nil {
-		s.cluster = nil // Start stopped whatever it had started.
-		return s, fmt.Errorf("start control plane: %w", err)
-	}
-	fmt.Printf("e2e: control plane (etcd, kube-apiserver, kube-controller-manager) up in %s\n", time.Since(began).Round(time.Millisecond))
-	// envtest's Host ends with "/"; paths are appended to it.
-	s.apiServer = strings.TrimSuffix(s.cluster.Config.Host, "/")
-	s.caData = s.cluster.Config.CAData
-
-	roles := filepath.Join(testutil.RepoRoot(), "config", "rbac", "support_user_roles.yaml")
-	if out, err := s.cluster.Kubectl(ctx, "apply", "-f", roles).CombinedOutput(); err != nil {
-		return s, fmt.Errorf("kubectl apply -f %s: %w\n%s", roles, err, out)
-	}
-
-	// The admission webhooks, registered as make run-local does: the generated configurations
-	// pointed at the manager on loopback, with a CA generated now.
-	webhookAddr, err := managerproc.FreeAddress()
-	if err != nil {
-		return s, err
-	}
-	_, webhookPort, _ := net.SplitHostPort(webhookAddr)
-	port, _ := strconv.Atoi(webhookPort)
-	s.webhooks = &envtest.WebhookInstallOptions{
-		Paths:            []string{filepath.Join(testutil.RepoRoot(), "config", "webhook")},
-		LocalServingHost: "127.0.0.1",
-		LocalServingPort: port,
-	}
-	if err := s.webhooks.Install(s.cluster.Config); err != nil {
-		return s, fmt.Errorf("register admission webhooks: %w", err)
-	}
-
-	b := waitBuild()
-	if b.err != nil {
-		return s, b.err
-	}
-	began = time.Now()
-	s.manager, err = managerproc.Start(b.path, s.managerLog, []string{
-		"--kubeconfig", s.cluster.KubeconfigPath,
-		"--auth-bind-address", authAddr,
-		"--metrics-bind-address", "0",
-		"--health-probe-bind-address", probeAddr,
-		"--webhook-cert-dir", s.webhooks.LocalServingCertDir,
-		"--webhook-port", webhookPort,
-		"--login-domain", loginDomain,
-		"--leader-elect=false",
-	})
-	if err != nil {
-		return s, err
-	}
-	if err := s.manager.WaitReady(ctx, startTimeout, s.probeURL+"/readyz", s.authURL+"/healthz"); err != nil {
-		return s, err
-	}
-	fmt.Printf("e2e: manager ready in %s\n", time.Since(began).Round(time.Millisecond))
-	return s, nil
 }
 
-// checkAssets finds the pinned control-plane binaries and kubectl, failing (not skipping) with what
-// to do when they are missing.
-func checkAssets() (string, error) {
-	assets, err := testutil.AssetsDir()
-	if err != nil {
-		return "", fmt.Errorf("the end-to-end suite needs the pinned control plane: %w", err)
-	}
-	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kubectl"} {
-		if _, err := os.Stat(filepath.Join(assets, name)); err != nil {
-			return "", fmt.Errorf("the end-to-end suite needs %s in %s (run `make envtest`, or set KUBEBUILDER_ASSETS): %w", name, assets, err)
-		}
-	}
-	return assets, nil
+// event is what security reviewers read of an Event.
+type event struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
 }
 
-// stop stops the manager first (it talks to the control plane, and must release nothing there
-// half-way), then the control plane, and checks that none of their processes is left.
-func (s *suite) stop() error {
-	var errs []error
-	if s.manager != nil {
-		if err := s.manager.Stop(managerStopGrace); err != nil {
-			errs = append(errs, err)
-		}
+// eventsAbout lists the Events of reason about the object name in namespace, as kubectl shows them
+// (the events.k8s.io note is the message).
+func eventsAbout(ctx context.Context, g Gomega, namespace, name, reason string) []event {
+	out := mustKubectl(ctx, g, "", "get", "events", "-n", namespace, "-o", "json",
+		"--field-selector", "involvedObject.name="+name+",reason="+reason)
+	var list struct {
+		Items []event `json:"items"`
 	}
-	if s.webhooks != nil {
-		_ = s.webhooks.Cleanup() // the generated serving certificates
-	}
-	if s.cluster != nil {
-		pids := s.cluster.PIDs()
-		if err := s.cluster.Stop(); err != nil {
-			errs = append(errs, fmt.Errorf("stop control plane: %w", err))
-		}
-		for name, pid := range pids {
-			if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
-				errs = append(errs, fmt.Errorf("%s (pid %d) is still running after Stop", name, pid))
-			}
-		}
-	}
-	if s.cpLogFile != nil {
-		// Stop has returned, so no component writes to it any more.
-		if err := s.cpLogFile.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("close control-plane log: %w", err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// dumpLogs prints the end of the manager's and the control plane's logs, which are removed with
-// the suite's directory.
-func (s *suite) dumpLogs() {
-	for _, path := range []string{s.managerLog, s.controlPlaneLog} {
-		tail, err := managerproc.TailLines(path, logTailLines)
-		if err != nil || tail == "" {
-			continue
-		}
-		fmt.Fprintf(os.Stderr, "e2e: last %d lines of %s:\n%s\n", logTailLines, filepath.Base(path), tail)
-	}
-}
-
-// saveLogs copies the logs into dir ($ARTIFACTS, as CI systems such as Prow name it), which outlives
-// the suite's temporary directory.
-func (s *suite) saveLogs(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var errs []error
-	for _, path := range []string{s.managerLog, s.controlPlaneLog} {
-		data, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, "e2e-"+filepath.Base(path)), data, 0o644)
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-// kubectl runs kubectl as the admin outside any test.
-func (s *suite) kubectl(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := s.cluster.Kubectl(ctx, args...).Output()
-	if err != nil {
-		return "", fmt.Errorf("kubectl %s: %w", strings.Join(args, " "), err)
-	}
-	return string(out), nil
-}
-
-// checkNoLeaks fails the suite if a password or session token that the tests saw (or tried), or a
-// hash of one (see rememberPassword), appears in the manager's log, the control plane's log or the
-// events (SPEC §3: never logged, never in events). It names where, never the secret.
-func (s *suite) checkNoLeaks(events string) error {
-	sources := map[string]string{"events": events}
-	for _, path := range []string{s.managerLog, s.controlPlaneLog} {
-		data, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue // The suite failed before that component started.
-		}
-		if err != nil {
-			return fmt.Errorf("read %s to check for leaked secrets: %w", filepath.Base(path), err)
-		}
-		sources[filepath.Base(path)] = string(data)
-	}
-	secrets := rememberedSecrets()
-	var errs []error
-	for name, text := range sources {
-		for i, secret := range secrets {
-			if strings.Contains(text, secret) {
-				errs = append(errs, fmt.Errorf("secret #%d of %d seen by the tests (a password, token or hash) appears in %s", i+1, len(secrets), name))
-			}
-		}
-	}
-	return errors.Join(errs...)
+	g.ExpectWithOffset(1, json.Unmarshal([]byte(out), &list)).To(Succeed(), "kubectl get events -o json")
+	return list.Items
 }

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -146,34 +145,8 @@ func (m *manager) measure(ctx context.Context) (memory, error) {
 	if r.heapInUse == 0 {
 		return r, fmt.Errorf("no go_memstats_heap_inuse_bytes in %s", m.metricsURL)
 	}
-	r.rss, r.peakRSS, err = procMemory(m.proc.PID())
+	r.rss, r.peakRSS, err = m.proc.Memory()
 	return r, err
-}
-
-// procMemory returns a process's resident set (VmRSS) and its peak (VmHWM), in bytes.
-func procMemory(pid int) (rss, hwm int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		field, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		kib, _, _ := strings.Cut(strings.TrimSpace(value), " ")
-		n, _ := strconv.ParseInt(kib, 10, 64)
-		switch field {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			hwm = n << 10
-		}
-	}
-	if hwm == 0 {
-		return 0, 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
-	}
-	return rss, hwm, nil
 }
 
 func get(ctx context.Context, url string) (string, error) {
