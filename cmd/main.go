@@ -42,6 +42,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/auth"
+	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
@@ -160,6 +161,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	o.loginDomain = strings.ToLower(o.loginDomain)
 	if errs := validation.IsDNS1123Subdomain(o.loginDomain); len(errs) > 0 {
 		return nil, nil, fmt.Errorf("--login-domain=%q: must be a DNS name: %s", o.loginDomain, strings.Join(errs, "; "))
+	}
+	// Issued values must fit what the Secret cache keeps (controllers/cache.go).
+	if n := len(credentials.EmailPrefix) + credentials.EmailRandomLength + 1 + len(o.loginDomain); n > controllers.MaxEmailBytes {
+		return nil, nil, fmt.Errorf("--login-domain=%q: too long, the login emails would have %d characters (at most %d)", o.loginDomain, n, controllers.MaxEmailBytes)
+	}
+	if len(o.loginURL) > controllers.MaxLoginURLBytes {
+		return nil, nil, fmt.Errorf("--login-url: %d characters, at most %d", len(o.loginURL), controllers.MaxLoginURLBytes)
 	}
 	if o.operatorNamespace == "" {
 		o.operatorNamespace = operatorNamespace()

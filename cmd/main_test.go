@@ -18,6 +18,7 @@ package main
 
 import (
 	"flag"
+	"strings"
 	"testing"
 )
 
@@ -54,6 +55,9 @@ func TestLoginDomainFlag(t *testing.T) {
 		{value: "trailing.dot.", wantErr: true},
 		{value: "a@b.example", wantErr: true},
 		{value: "-leading.example", wantErr: true},
+		// 221 characters leave 254 for support-<24>@<domain>: the cache keeps no longer email.
+		{value: strings.Repeat("a.", 110) + "b", want: strings.Repeat("a.", 110) + "b"},
+		{value: strings.Repeat("a.", 111) + "b", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
@@ -65,5 +69,21 @@ func TestLoginDomainFlag(t *testing.T) {
 				t.Fatalf("login domain %q, want %q", o.loginDomain, tt.want)
 			}
 		})
+	}
+}
+
+func TestLoginURLFlag(t *testing.T) {
+	for _, tt := range []struct {
+		length  int
+		wantErr bool
+	}{{0, false}, {2048, false}, {2049, true}} {
+		url := ""
+		if tt.length > 0 {
+			url = "https://" + strings.Repeat("u", tt.length-len("https://"))
+		}
+		_, _, err := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--login-url=" + url})
+		if (err != nil) != tt.wantErr {
+			t.Errorf("--login-url of %d characters: error %v, want error %v", tt.length, err, tt.wantErr)
+		}
 	}
 }

@@ -43,10 +43,12 @@ import (
 // API's 1.5 MiB per object (SPEC §10.1): every byte cached per object has to be bounded, or 250 of
 // them fill the manager's 256 MiB. Bounds are far above anything the operator writes itself.
 const (
-	// maxEmailBytes is RFC 5321's limit on an address; maxExpiresAtBytes fits any RFC 3339 time.
-	maxEmailBytes     = 254
+	// MaxEmailBytes is RFC 5321's limit on an address; maxExpiresAtBytes fits any RFC 3339 time.
+	// The manager refuses a --login-domain or --login-url whose values would not fit (cmd/main.go):
+	// they would be dropped from the cache and written again on every reconcile.
+	MaxEmailBytes     = 254
 	maxExpiresAtBytes = 64
-	maxLoginURLBytes  = 2048
+	MaxLoginURLBytes  = 2048
 	// maxOwnerRefs: the controller reference and one more (a session Lease's reference to its
 	// grant is no controller reference).
 	maxOwnerRefs = 2
@@ -72,9 +74,9 @@ var operatorPrefix = supportaccessv1alpha1.GroupVersion.Group + "/"
 // largest value it keeps. The password is not among them: HidePassword has already swapped it for
 // its 32-byte hash, which only it can write (':' is not allowed in keys that come from the API).
 var credentialDataBounds = map[string]int{
-	supportaccessv1alpha1.SecretKeyEmail:     maxEmailBytes,
+	supportaccessv1alpha1.SecretKeyEmail:     MaxEmailBytes,
 	supportaccessv1alpha1.SecretKeyExpiresAt: maxExpiresAtBytes,
-	supportaccessv1alpha1.SecretKeyLoginURL:  maxLoginURLBytes,
+	supportaccessv1alpha1.SecretKeyLoginURL:  MaxLoginURLBytes,
 	credentials.PasswordHashKey:              sha256.Size,
 }
 

@@ -73,8 +73,8 @@ func TestCacheTrimmedTenantEditsAreUndone(t *testing.T) {
 	s, err := getSecret(secretKey)
 	g.Expect(err).NotTo(HaveOccurred())
 	password := string(s.Data[supportaccessv1alpha1.SecretKeyPassword])
-	s.Data[supportaccessv1alpha1.SecretKeyEmail] = []byte(active.Status.LoginEmail + strings.Repeat("x", maxEmailBytes))
-	s.Data[supportaccessv1alpha1.SecretKeyLoginURL] = []byte(testLoginURL + strings.Repeat("x", maxLoginURLBytes))
+	s.Data[supportaccessv1alpha1.SecretKeyEmail] = []byte(active.Status.LoginEmail + strings.Repeat("x", MaxEmailBytes))
+	s.Data[supportaccessv1alpha1.SecretKeyLoginURL] = []byte(testLoginURL + strings.Repeat("x", MaxLoginURLBytes))
 	s.Annotations = map[string]string{"tenant.example.com/big": big}
 	g.Expect(k8s.Update(ctx, s)).To(Succeed())
 	g.Eventually(func() (string, error) {

@@ -158,22 +158,22 @@ func TestTransformSecret(t *testing.T) {
 	}, {
 		name: "values over their bounds are dropped",
 		data: map[string][]byte{
-			"email":     []byte(strings.Repeat("e", maxEmailBytes+1)),
+			"email":     []byte(strings.Repeat("e", MaxEmailBytes+1)),
 			"expiresAt": []byte(strings.Repeat("9", maxExpiresAtBytes+1)),
-			"loginURL":  []byte(strings.Repeat("u", maxLoginURLBytes+1)),
+			"loginURL":  []byte(strings.Repeat("u", MaxLoginURLBytes+1)),
 		},
 		wantData: map[string]string{},
 	}, {
 		name: "values at their bounds are kept",
 		data: map[string][]byte{
-			"email":     []byte(strings.Repeat("e", maxEmailBytes)),
+			"email":     []byte(strings.Repeat("e", MaxEmailBytes)),
 			"expiresAt": []byte(strings.Repeat("9", maxExpiresAtBytes)),
-			"loginURL":  []byte(strings.Repeat("u", maxLoginURLBytes)),
+			"loginURL":  []byte(strings.Repeat("u", MaxLoginURLBytes)),
 		},
 		wantData: map[string]string{
-			"email":     strings.Repeat("e", maxEmailBytes),
+			"email":     strings.Repeat("e", MaxEmailBytes),
 			"expiresAt": strings.Repeat("9", maxExpiresAtBytes),
-			"loginURL":  strings.Repeat("u", maxLoginURLBytes),
+			"loginURL":  strings.Repeat("u", MaxLoginURLBytes),
 		},
 	}, {
 		name:     "no data",
