@@ -30,11 +30,13 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/auth"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/test/bench/internal/echo"
 )
@@ -69,7 +71,12 @@ func handlerProfile(ctx context.Context, e *env, tokens []string, template echo.
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	svc, err := auth.Setup(mctx, mgr, auth.Options{MaxGrantDuration: 720 * time.Hour, Keyring: benchKeyring()})
+	// The manager's own keys: the grants' login emails and the sessions were signed with them.
+	ring, err := keyring.LoadOrCreate(ctx, e.c, types.NamespacedName{Namespace: "default", Name: keyring.DefaultSecretName})
+	if err != nil {
+		return mgrCost, echoCost, "", err
+	}
+	svc, err := auth.Setup(mctx, mgr, auth.Options{MaxGrantDuration: 720 * time.Hour, Keyring: ring})
 	if err != nil {
 		return mgrCost, echoCost, "", err
 	}
