@@ -82,3 +82,28 @@ func TestMaintenanceReportsUsageAndEndsDeadSessions(t *testing.T) {
 	}, eventually, poll).Should(BeZero())
 	g.Expect(stored().ActiveSessions).To(BeZero())
 }
+
+// Issue 12 item 10: the janitor does not delete a session only because it was logged in on a
+// replica whose clock is ahead of this one's: it becomes valid here once this clock catches up.
+func TestMaintenanceKeepsSessionsOfASkewedReplica(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	clk.SetTime(time.Now())
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "skewed", nil)
+	loginEventually(t, serviceA, grant)
+	// What a replica 5 minutes ahead would have written, as this replica's store holds it.
+	_, ahead, err := session.NewSealed(ns, grant.grant.Name, grant.grant.UID, grant.email,
+		grant.grant.Status.IssuedAt.Time, clk.Now().Add(5*time.Minute))
+	g.Expect(err).NotTo(HaveOccurred())
+	serviceA.svc.sessions.Put(ahead)
+	t.Cleanup(func() { _ = serviceA.svc.sessions.Delete(ctx, ahead) })
+
+	m := &maintenance{svc: serviceA.svc, client: k8s, tick: time.Hour, lastReport: map[types.NamespacedName]time.Time{}}
+	m.run(ctx)
+	_, kept := serviceA.svc.sessions.Lookup(ahead.Hash)
+	g.Expect(kept).To(BeTrue(), "a session from a replica whose clock is ahead was ended as dead")
+	clk.Step(5 * time.Minute)
+	_, result := serviceA.svc.checkSession(ahead, clk.Now())
+	g.Expect(result).To(Equal(resultValid))
+}
