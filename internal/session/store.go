@@ -249,12 +249,18 @@ func (s *Store) upsert(obj any) {
 		s.tombstones.Delete(h)
 	}
 	now := s.clock.Now()
-	if existing, ok := s.Lookup(h); ok && existing.Namespace == lease.Namespace && existing.LeaseUID == lease.UID {
-		// The same session: only activity a replica sealed counts; any other edit changes nothing.
-		if t, ok := s.sealedActivity(lease); ok {
-			existing.observeRemote(t, now)
+	if existing, ok := s.Lookup(h); ok && existing.Namespace == lease.Namespace {
+		if existing.LeaseUID == lease.UID {
+			// The same session: only activity a replica sealed counts; any other edit changes nothing.
+			if t, ok := s.sealedActivity(lease); ok {
+				existing.observeRemote(t, now)
+			}
+			return
 		}
-		return
+		// Another object under the session's name in its namespace: the session's own Lease is
+		// gone (a watch that re-listed may deliver this as an update, never the delete), so the
+		// session ended. Whatever the new Lease holds is judged on its own below.
+		s.sessions.CompareAndDelete(h, existing)
 	}
 	sess, ok := s.verified(lease, h, now)
 	if !ok {
