@@ -23,8 +23,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 
 	"github.com/supportaccess/support-access-operator/internal/identity"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
@@ -41,7 +41,7 @@ func sealedLease(t *testing.T, ring *keyring.Keyring, uid types.UID, now time.Ti
 	acquired := now.Truncate(time.Microsecond)
 	l := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: LeaseName(h), UID: uid, Labels: Labels("g"),
-			Annotations: map[string]string{annotationIssuedAt: issuedAt.Format(time.RFC3339)},
+			Annotations:     map[string]string{annotationIssuedAt: issuedAt.Format(time.RFC3339)},
 			OwnerReferences: []metav1.OwnerReference{{Kind: "SupportAccessGrant", Name: "g", UID: "grant-uid"}}},
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(identity.Username("support-x@support.test")),
 			AcquireTime: &metav1.MicroTime{Time: acquired}, RenewTime: &metav1.MicroTime{Time: acquired}},
