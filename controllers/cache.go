@@ -323,17 +323,23 @@ func isGrantOwner(ref *metav1.OwnerReference) bool {
 }
 
 // trimTenantMeta trims the metadata of the tenants' own objects (grants, policies): the manager
-// reads their spec, status, name, UID, generation and finalizers, never their labels, annotations
-// (kubectl's last-applied-configuration, or a 1 MiB one of the tenant's) or owner references. The
-// controller patches grants with merge patches from the cached copy, which leave what the cache
-// dropped alone (a status patch rebased on a grant read around the cache does name them, but the
-// status subresource ignores metadata). Finalizers stay: the finalizer patch replaces the whole
-// list, so a list trimmed here would drop other controllers' finalizers from the grant.
+// reads their spec, status, name, UID, generation and whether the operator's finalizer is there,
+// never their labels, annotations (kubectl's last-applied-configuration, or a 1 MiB one of the
+// tenant's), owner references or other finalizers (a tenant can add thousands). The controller
+// patches grants with merge patches from the cached copy, which leave what the cache dropped alone
+// (a status patch rebased on a grant read around the cache does name them, but the status
+// subresource ignores metadata); its finalizer patch, which replaces the whole list, starts from a
+// grant read around the cache (SupportAccessGrantReconciler.patchFinalizer).
 func trimTenantMeta(m *metav1.ObjectMeta) {
 	m.ManagedFields = nil
 	m.Labels = nil
 	m.Annotations = nil
 	m.OwnerReferences = nil
+	if slices.Contains(m.Finalizers, supportaccessv1alpha1.GrantFinalizer) {
+		m.Finalizers = []string{supportaccessv1alpha1.GrantFinalizer}
+	} else {
+		m.Finalizers = nil
+	}
 }
 
 // maxConditionMessageBytes bounds each cached condition message. The schema allows 8 conditions of

@@ -111,11 +111,12 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 
 	if !controllerutil.ContainsFinalizer(grant, supportaccessv1alpha1.GrantFinalizer) {
-		orig := grant.DeepCopy()
-		controllerutil.AddFinalizer(grant, supportaccessv1alpha1.GrantFinalizer)
-		if err := r.Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		// The defaulting webhook adds it at creation; without the webhook, add it and start over
+		// from the grant as written: the patch began from a read that may be newer than grant.
+		if err := r.patchFinalizer(ctx, grant, controllerutil.AddFinalizer); err != nil {
 			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
 		}
+		return ctrl.Result{}, nil
 	}
 
 	now := r.Clock.Now()
@@ -247,9 +248,7 @@ func (r *SupportAccessGrantReconciler) finalize(ctx context.Context, grant *supp
 	if err := r.removeAccess(ctx, grant); err != nil {
 		return err
 	}
-	orig := grant.DeepCopy()
-	controllerutil.RemoveFinalizer(grant, supportaccessv1alpha1.GrantFinalizer)
-	if err := r.Patch(ctx, grant, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := r.patchFinalizer(ctx, grant, controllerutil.RemoveFinalizer); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -257,6 +256,25 @@ func (r *SupportAccessGrantReconciler) finalize(ctx context.Context, grant *supp
 	}
 	logf.FromContext(ctx).Info("Removed access of deleted grant", "grant", klog.KObj(grant))
 	return nil
+}
+
+// patchFinalizer adds or removes the operator's finalizer. The cache keeps no other finalizer
+// (controllers/cache.go), and a merge patch replaces the whole list, so the patch starts from the
+// grant read around the cache: other controllers' finalizers stay. It runs once per grant at most
+// twice (the defaulting webhook adds the finalizer at creation), so the extra read costs little.
+func (r *SupportAccessGrantReconciler) patchFinalizer(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, change func(client.Object, string) bool) error {
+	stored := &supportaccessv1alpha1.SupportAccessGrant{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(grant), stored); err != nil {
+		return err
+	}
+	if stored.UID != grant.UID {
+		return apierrors.NewNotFound(supportaccessv1alpha1.GroupVersion.WithResource("supportaccessgrants").GroupResource(), grant.Name)
+	}
+	orig := stored.DeepCopy()
+	if !change(stored, supportaccessv1alpha1.GrantFinalizer) {
+		return nil
+	}
+	return r.Patch(ctx, stored, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
 }
 
 // removeAccess deletes the credentials, the RoleBinding and every session of the grant.

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -305,4 +306,38 @@ func TestAccountCapAppliesWithoutTheWebhook(t *testing.T) {
 	policy.Spec.MaxGrantDuration = &metav1.Duration{Duration: 24 * time.Hour}
 	g.Expect(k8s.Update(ctx, policy)).To(Succeed())
 	g.Eventually(expiresAt, eventually, poll).Should(Equal(24 * time.Hour))
+}
+
+// A tenant can pile finalizers on a grant; the cache keeps only the operator's (memory), and the
+// controller's finalizer patch must still leave everyone else's in place.
+func TestOtherFinalizersSurviveTheController(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	key := client.ObjectKeyFromObject(newGrant(t, ns, "finalizers", nil))
+	waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+	gr := &supportaccessv1alpha1.SupportAccessGrant{}
+	g.Expect(k8s.Get(ctx, key, gr)).To(Succeed())
+	var theirs []string
+	for i := range 200 {
+		theirs = append(theirs, fmt.Sprintf("tenant.example.com/keep-%03d", i))
+	}
+	gr.Finalizers = append(gr.Finalizers, theirs...)
+	g.Expect(k8s.Update(ctx, gr)).To(Succeed())
+	cached := &supportaccessv1alpha1.SupportAccessGrant{}
+	g.Eventually(func() string {
+		_ = mgrCache.Get(ctx, key, cached)
+		return cached.ResourceVersion
+	}, eventually, poll).Should(Equal(gr.ResourceVersion))
+	g.Expect(cached.Finalizers).To(Equal([]string{supportaccessv1alpha1.GrantFinalizer}), "the cache keeps only the operator's finalizer")
+
+	g.Expect(k8s.Delete(ctx, gr)).To(Succeed())
+	g.Eventually(func() []string {
+		_ = k8s.Get(ctx, key, gr)
+		return gr.Finalizers
+	}, eventually, poll).Should(Equal(theirs), "the controller removes its own finalizer, and only its own")
+	_, err := getSecret(types.NamespacedName{Namespace: ns, Name: "finalizers-credentials"})
+	g.Expect(isNotFound(err)).To(BeTrue(), "access removed before the finalizer goes")
+	gr.Finalizers = nil
+	g.Expect(k8s.Update(ctx, gr)).To(Succeed())
 }
