@@ -42,6 +42,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/supportaccess/support-access-operator/internal/managerproc"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
@@ -149,7 +150,7 @@ func parseFlags() (options, error) {
 	flag.Parse()
 
 	// The manager runs as deployed: with its container's env, then the flag's, which wins.
-	deployed, err := deploymentEnv()
+	deployed, err := managerproc.DeploymentEnv()
 	if err != nil {
 		return o, err
 	}

@@ -17,27 +17,20 @@ limitations under the License.
 package tenantmemory
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
-	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
 var (
@@ -66,7 +59,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(workDir)
-	if managerEnv, err = deploymentEnv(); err != nil {
+	if managerEnv, err = managerproc.DeploymentEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -96,44 +89,4 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// deploymentEnv returns the literal environment variables of the manager container in
-// config/manager/manager.yaml as NAME=value (as test/bench does).
-func deploymentEnv() ([]string, error) {
-	path := filepath.Join(testutil.RepoRoot(), "config", "manager", "manager.yaml")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read the manager's Deployment: %w", err)
-	}
-	defer f.Close()
-	docs := utilyaml.NewYAMLReader(bufio.NewReader(f))
-	for {
-		doc, err := docs.Read()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: no Deployment with a container named manager", path)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		var d appsv1.Deployment
-		if err := yaml.Unmarshal(doc, &d); err != nil {
-			return nil, fmt.Errorf("decode %s: %w", path, err)
-		}
-		if d.Kind != "Deployment" {
-			continue
-		}
-		for _, c := range d.Spec.Template.Spec.Containers {
-			if c.Name != "manager" {
-				continue
-			}
-			var env []string
-			for _, e := range c.Env {
-				if e.ValueFrom == nil {
-					env = append(env, e.Name+"="+e.Value)
-				}
-			}
-			return env, nil
-		}
-	}
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+package managerproc
 
 import (
 	"bufio"
@@ -31,10 +31,11 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
-// deploymentEnv returns the literal environment variables of the manager container in
-// config/manager/manager.yaml (GOMEMLIMIT, GOGC) as NAME=value, so that the benchmark's managers
-// run with the runtime settings a deployment has.
-func deploymentEnv() ([]string, error) {
+// DeploymentEnv returns the literal environment variables of the manager container in
+// config/manager/manager.yaml (GOMEMLIMIT, GOGC) as NAME=value, so that managers measured by the
+// benchmarks and the memory tests run with the runtime settings a deployment has. Variables set
+// from the downward API (POD_NAMESPACE) are left out.
+func DeploymentEnv() ([]string, error) {
 	path := filepath.Join(testutil.RepoRoot(), "config", "manager", "manager.yaml")
 	f, err := os.Open(path)
 	if err != nil {
