@@ -189,6 +189,19 @@ func (ix *index) storeGrant(g *supportaccessv1alpha1.SupportAccessGrant, setting
 	ix.grants.Store(key, state)
 }
 
+// reverifyAll takes every grant's snapshot again. It runs when the keyring changes, so that a login
+// email whose key was removed stops verifying, and one whose key was just learnt starts, without
+// waiting for an event about the grant.
+func (ix *index) reverifyAll() {
+	ix.policyMu.Lock()
+	defer ix.policyMu.Unlock()
+	ix.grants.Range(func(_, v any) bool {
+		g := v.(*grantState)
+		ix.storeGrant(g.grant, ix.settings(g.Namespace))
+		return true
+	})
+}
+
 // newGrantState takes the snapshot of g the hot path reads, its window capped at maxDuration.
 func newGrantState(g *supportaccessv1alpha1.SupportAccessGrant, ring *keyring.Keyring, maxDuration time.Duration) *grantState {
 	window := expiry.Of(g, maxDuration)

@@ -105,6 +105,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 			return list.Items, err
 		},
 	}
+	o.Keyring.OnChange(ix.reverifyAll)
 	svc := &Service{
 		Addr:           o.Addr,
 		CertDir:        o.CertDir,

@@ -65,8 +65,9 @@ var (
 	clk *clocktesting.FakeClock
 	// serviceA is the suite's auth service.
 	serviceA *testService
-	// ring is the operator's keyring, shared by every replica the tests start.
-	ring *keyring.Keyring
+	// ring is the operator's keyring, shared by every replica the tests start; suiteKey its key.
+	ring     *keyring.Keyring
+	suiteKey keyring.Key
 )
 
 func init() {
@@ -100,9 +101,9 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	clk = clocktesting.NewFakeClock(time.Now())
-	key, err := keyring.GenerateKey(1)
+	suiteKey, err = keyring.GenerateKey(1)
 	if err == nil {
-		ring, err = keyring.New(key)
+		ring, err = keyring.New(suiteKey)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

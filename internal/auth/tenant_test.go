@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
@@ -332,4 +333,23 @@ func TestAccountCapAppliesToTokenChecks(t *testing.T) {
 	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeTrue())
 	clk.SetTime(grant.grant.CreationTimestamp.Add(2 * time.Hour))
 	g.Expect(serviceA.review(t, token).Status.Authenticated).To(BeFalse(), "valid past the account's maxGrantDuration")
+}
+
+// Found in review: the index verified a login email only when the grant changed. Removing the key
+// an email was issued under must end its logins at once, and bringing the key back restore them.
+func TestKeyringChangeReverifiesEmails(t *testing.T) {
+	g := NewWithT(t)
+	clk.SetTime(time.Now())
+	grant := issueGrant(t, newNamespace(t), "rotated", nil)
+	loginEventually(t, serviceA, grant)
+
+	other, err := keyring.GenerateKey(2)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(ring.Update([]keyring.Key{other}, clk.Now())).To(Succeed())
+	t.Cleanup(func() { _ = ring.Update([]keyring.Key{suiteKey}, clk.Now()) })
+	status, _, _ := serviceA.call(t, http.MethodPost, "/v1/login", "", map[string]string{"email": grant.email, "password": grant.password})
+	g.Expect(status).To(Equal(http.StatusUnauthorized), "a login email whose key was removed still logs in")
+
+	g.Expect(ring.Update([]keyring.Key{suiteKey, other}, clk.Now())).To(Succeed())
+	serviceA.login(t, grant.email, grant.password)
 }

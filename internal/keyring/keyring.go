@@ -88,6 +88,17 @@ type Keyring struct {
 	// mu serialises Update; firstSeen records when this replica first saw each key ID.
 	mu        sync.Mutex
 	firstSeen map[int]time.Time
+	// onChange are called after an Update that changed which keys verify.
+	onChange []func()
+}
+
+// OnChange registers f to be called after an Update changes the keys that verify, so that what
+// was verified once (a grant's login email) is judged again. Register before the keyring is
+// shared; f runs on the updating goroutine, outside the keyring's lock.
+func (k *Keyring) OnChange(f func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.onChange = append(k.onChange, f)
 }
 
 // Promotion is how long a replica waits after first seeing a new key before it signs with it: more
@@ -116,12 +127,25 @@ func (k *Keyring) update(keys []Key, now time.Time, initial bool) error {
 		return fmt.Errorf("no keys")
 	}
 	k.mu.Lock()
-	defer k.mu.Unlock()
+	changed, err := k.updateLocked(keys, now, initial)
+	subscribers := k.onChange
+	k.mu.Unlock()
+	if err != nil || !changed {
+		return err
+	}
+	for _, f := range subscribers {
+		f()
+	}
+	return nil
+}
+
+// updateLocked replaces the set and reports whether the keys that verify changed.
+func (k *Keyring) updateLocked(keys []Key, now time.Time, initial bool) (bool, error) {
 	s := &set{keys: append([]Key(nil), keys...), macKeys: make(map[int]map[Purpose][]byte, len(keys))}
 	ids := make([]int, 0, len(keys))
 	for _, key := range keys {
 		if _, dup := s.macKeys[key.ID]; dup {
-			return fmt.Errorf("key ID %d appears twice", key.ID)
+			return false, fmt.Errorf("key ID %d appears twice", key.ID)
 		}
 		s.macKeys[key.ID] = map[Purpose][]byte{
 			PurposeLoginEmail: key.derived(PurposeLoginEmail),
@@ -145,8 +169,26 @@ func (k *Keyring) update(keys []Key, now time.Time, initial bool) error {
 			break
 		}
 	}
+	previous := k.current.Load()
 	k.current.Store(s)
-	return nil
+	return previous == nil || !sameKeys(previous.keys, s.keys), nil
+}
+
+// sameKeys reports whether a and b hold the same keys (IDs and secrets), in any order.
+func sameKeys(a, b []Key) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	byID := make(map[int][]byte, len(a))
+	for _, k := range a {
+		byID[k.ID] = k.secret
+	}
+	for _, k := range b {
+		if secret, ok := byID[k.ID]; !ok || !hmac.Equal(secret, k.secret) {
+			return false
+		}
+	}
+	return true
 }
 
 // keys returns the keys held, for putting them back into a deleted Secret.
