@@ -57,8 +57,9 @@ var (
 	k8s client.WithWatch
 	// mgrCache is the manager's cache, to check what it does and does not hold.
 	mgrCache client.Reader
-	// testKeyring is the controller's keyring, to check the emails it issues.
+	// testKeyring is the controller's keyring, to check the emails it issues; testKey its key.
 	testKeyring *keyring.Keyring
+	testKey     keyring.Key
 )
 
 func init() {
@@ -99,9 +100,9 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	key, err := keyring.GenerateKey(1)
+	testKey, err = keyring.GenerateKey(1)
 	if err == nil {
-		testKeyring, err = keyring.New(key)
+		testKeyring, err = keyring.New(testKey)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -37,11 +37,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -213,8 +215,18 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](5*time.Millisecond, 2*time.Second),
 		&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(500), 1000)},
 	)
+	// A keyring change re-checks every grant: one whose email's key was removed gets fresh
+	// credentials now, not at its next event (docs/security.md, "Keys").
+	keyringChanged := make(chan event.GenericEvent, 1)
+	r.Keyring.OnChange(func() {
+		select {
+		case keyringChanged <- event.GenericEvent{Object: &supportaccessv1alpha1.SupportAccessGrant{}}:
+		default: // one pending re-check covers every change
+		}
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&supportaccessv1alpha1.SupportAccessGrant{}).
+		WatchesRawSource(source.Channel(keyringChanged, handler.EnqueueRequestsFromMapFunc(r.allGrants))).
 		// A Secret or RoleBinding deleted or edited by hand brings its grant back here.
 		Owns(&corev1.Secret{}).
 		Owns(&rbacv1.RoleBinding{}).
@@ -228,9 +240,18 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 
 // grantsOfPolicy lists the grants of a policy's namespace, from the cache.
 func (r *SupportAccessGrantReconciler) grantsOfPolicy(ctx context.Context, obj client.Object) []reconcile.Request {
+	return r.grantRequests(ctx, client.InNamespace(obj.GetNamespace()))
+}
+
+// allGrants lists every grant, from the cache.
+func (r *SupportAccessGrantReconciler) allGrants(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.grantRequests(ctx)
+}
+
+func (r *SupportAccessGrantReconciler) grantRequests(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
 	grants := &supportaccessv1alpha1.SupportAccessGrantList{}
-	if err := r.List(ctx, grants, client.InNamespace(obj.GetNamespace()), client.UnsafeDisableDeepCopy); err != nil {
-		logf.FromContext(ctx).Error(err, "Cannot list grants after a policy change", "namespace", obj.GetNamespace())
+	if err := r.List(ctx, grants, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
+		logf.FromContext(ctx).Error(err, "Cannot list grants to check them again")
 		return nil
 	}
 	requests := make([]reconcile.Request, 0, len(grants.Items))

@@ -341,3 +341,26 @@ func TestOtherFinalizersSurviveTheController(t *testing.T) {
 	gr.Finalizers = nil
 	g.Expect(k8s.Update(ctx, gr)).To(Succeed())
 }
+
+// A key removed from the keyring (retired too early, or compromised) ends the credentials issued
+// under it: the controller re-checks every grant when the keyring changes and issues fresh ones.
+func TestKeyringChangeReissuesCredentialsOfARemovedKey(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	key := client.ObjectKeyFromObject(newGrant(t, ns, "old-key", nil))
+	before := waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseActive)
+
+	next, err := keyring.GenerateKey(2)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(testKeyring.Update([]keyring.Key{next}, time.Now())).To(Succeed())
+	// Both keys afterwards: grants issued under either still verify, so nothing else re-issues.
+	t.Cleanup(func() { _ = testKeyring.Update([]keyring.Key{testKey, next}, time.Now()) })
+
+	g.Eventually(func() bool {
+		gr := &supportaccessv1alpha1.SupportAccessGrant{}
+		_ = k8s.Get(ctx, key, gr)
+		id, ok := credentials.SigningKeyID(testKeyring, gr.UID, gr.Status.LoginEmail)
+		return ok && id == 2 && gr.Status.LoginEmail != before.Status.LoginEmail
+	}, eventually, poll).Should(BeTrue(), "no fresh credentials after the grant's key was removed")
+}
