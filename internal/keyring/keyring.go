@@ -143,9 +143,20 @@ func (k *Keyring) update(keys []Key, now time.Time, initial bool) error {
 func (k *Keyring) updateLocked(keys []Key, now time.Time, initial bool) (bool, error) {
 	s := &set{keys: append([]Key(nil), keys...), macKeys: make(map[int]map[Purpose][]byte, len(keys))}
 	ids := make([]int, 0, len(keys))
+	held := map[int][]byte{}
+	if previous := k.current.Load(); previous != nil {
+		for _, key := range previous.keys {
+			held[key.ID] = key.secret
+		}
+	}
 	for _, key := range keys {
 		if _, dup := s.macKeys[key.ID]; dup {
 			return false, fmt.Errorf("key ID %d appears twice", key.ID)
+		}
+		// New bytes under a known ID would break every MAC made with that key, at once and
+		// everywhere: a rotation takes a new ID.
+		if secret, ok := held[key.ID]; ok && !hmac.Equal(secret, key.secret) {
+			return false, fmt.Errorf("key %d changed; add a key with a new ID instead", key.ID)
 		}
 		s.macKeys[key.ID] = map[Purpose][]byte{
 			PurposeLoginEmail: key.derived(PurposeLoginEmail),

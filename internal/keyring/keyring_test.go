@@ -108,6 +108,13 @@ func TestPromotion(t *testing.T) {
 	if err := ring.Update(nil, start); err == nil || ring.SigningKeyID() != 3 {
 		t.Fatal("an empty key set replaced the keys in force")
 	}
+	replaced, _ := GenerateKey(3)
+	if err := ring.Update([]Key{k2, replaced}, start.Add(3*Promotion)); err == nil {
+		t.Fatal("new bytes under a known key ID were taken: every MAC of key 3 would break")
+	}
+	if id, sum := ring.Sign(PurposeSession, msg); id != 3 || !ring.Verify(3, PurposeSession, msg, sum) {
+		t.Fatal("a refused update changed the keys in force")
+	}
 }
 
 func TestLoadOrCreateAndRefresh(t *testing.T) {
