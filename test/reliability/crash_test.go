@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
 const crashGrants = 500
@@ -47,7 +48,7 @@ func TestCrashRestartLeavesNoOrphanOrDuplicate(t *testing.T) {
 
 	created := make(chan error, 1)
 	go func() {
-		created <- parallel(crashGrants, 16, func(i int) error {
+		created <- testutil.Parallel(crashGrants, 16, func(i int) error {
 			return k8s.Create(ctx, &supportaccessv1alpha1.SupportAccessGrant{
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("g-%03d", i)},
 			})
@@ -76,7 +77,7 @@ func TestCrashRestartLeavesNoOrphanOrDuplicate(t *testing.T) {
 	third := startManager(t, "third")
 	revoked := make(chan error, 1)
 	go func() {
-		revoked <- parallel(crashGrants, 16, func(i int) error {
+		revoked <- testutil.Parallel(crashGrants, 16, func(i int) error {
 			patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"revoked":true}}`))
 			return k8s.Patch(ctx, &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("g-%03d", i)}}, patch)
 		})

@@ -29,7 +29,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,37 +64,17 @@ func init() {
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	var err error
-	if workDir, err = os.MkdirTemp("", "supportaccess-reliability-"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(workDir)
-	ctx := context.Background()
-	if binary, err = managerproc.Build(ctx, workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	cpLog, err := os.Create(filepath.Join(workDir, "control-plane.log"))
+	env, err := managerproc.StartEnv(context.Background(), "supportaccess-reliability-", scheme)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cpLog.Close()
-	cluster, err = localcluster.Start(ctx, localcluster.Options{StateDir: filepath.Join(workDir, "cluster"), Output: cpLog})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start control plane:", err)
 		return 1
 	}
 	defer func() {
-		if err := cluster.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop control plane:", err)
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 		}
 	}()
-	if k8s, err = client.New(cluster.Config, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	workDir, binary, cluster, k8s = env.Dir, env.Binary, env.Cluster, env.Client
 	return m.Run()
 }
 
@@ -156,37 +135,6 @@ func newNamespace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return ns.Name
-}
-
-// parallel runs f(i) for i in [0, n) on workers goroutines and returns the first error.
-func parallel(n, workers int, f func(i int) error) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan int)
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := f(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return first
 }
 
 // phases counts the namespace's grants by phase.

@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -54,39 +53,20 @@ func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
 	var err error
-	if workDir, err = os.MkdirTemp("", "supportaccess-tenantmemory-"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(workDir)
 	if managerEnv, err = managerproc.DeploymentEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctx := context.Background()
-	if binary, err = managerproc.Build(ctx, workDir); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	cpLog, err := os.Create(filepath.Join(workDir, "control-plane.log"))
+	env, err := managerproc.StartEnv(context.Background(), "supportaccess-tenantmemory-", scheme)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cpLog.Close()
-	cluster, err = localcluster.Start(ctx, localcluster.Options{StateDir: filepath.Join(workDir, "cluster"), Output: cpLog})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start control plane:", err)
 		return 1
 	}
 	defer func() {
-		if err := cluster.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop control plane:", err)
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 		}
 	}()
-	if k8s, err = client.New(cluster.Config, client.Options{Scheme: scheme}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	workDir, binary, cluster, k8s = env.Dir, env.Binary, env.Cluster, env.Client
 	return m.Run()
 }

@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
 // What a tenant writes into their namespace (SPEC §10.1: every verb on Secrets, Leases,
@@ -265,42 +265,11 @@ func createJunk(ctx context.Context, ns string) error {
 			return &supportaccessv1alpha1.AccountSessionPolicy{ObjectMeta: m}
 		})
 	}
-	return parallel(len(objects), createWorkers, func(i int) error {
+	return testutil.Parallel(len(objects), createWorkers, func(i int) error {
 		obj := objects[i]()
 		if err := k8s.Create(ctx, obj); err != nil {
 			return fmt.Errorf("create %T %s: %w", obj, obj.GetName(), err)
 		}
 		return nil
 	})
-}
-
-// parallel runs f(i) for i in [0, n) on workers goroutines and returns the first error.
-func parallel(n, workers int, f func(i int) error) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-		next  = make(chan int)
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := f(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return first
 }
