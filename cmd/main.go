@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -66,6 +67,9 @@ type options struct {
 	authAddr           string
 	authCertDir        string
 	trustedProxies     []netip.Prefix
+	forwardHeaders     auth.ForwardHeaders
+	pageRules          types.NamespacedName
+	returnHosts        []string
 	webhookCertDir     string
 	webhookPort        int
 	disableWebhooks    bool
@@ -112,6 +116,15 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	fs.StringVar(&trustedProxies, "auth-trusted-proxies", "", "Comma-separated CIDRs or addresses of the proxies "+
 		"(ingress, load balancer) in front of the auth service whose X-Forwarded-For names the client of a login, "+
 		"for throttling and events. Empty: the header is ignored and the peer's address is used.")
+	var forwardHeaders, pageRules, returnHosts string
+	fs.StringVar(&forwardHeaders, "forward-auth-headers", string(auth.ForwardHeadersForwarded), "Where gateways put the "+
+		"original request for /v1/forward-auth: forwarded (X-Forwarded-Method and -Uri: Caddy, Traefik), original "+
+		"(X-Original-Method and -URI: nginx) or path (appended to the auth path: Envoy). Only that set is read.")
+	fs.StringVar(&pageRules, "page-rules-configmap", "support-access-system/support-access-page-rules", "The "+
+		"<namespace>/<name> of the ConfigMap whose rules.yaml says which pages need Full access (docs/gateways.md). "+
+		"Until it is read, every page needs Full.")
+	fs.StringVar(&returnHosts, "login-redirect-hosts", "", "Comma-separated hosts (host[:port]) the login page may "+
+		"send a browser back to after login, besides the host it is served on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the admission "+
 		"webhooks (default: controller-runtime's <temp>/k8s-webhook-server/serving-certs).")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
@@ -149,6 +162,23 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	}
 	if o.trustedProxies, err = auth.ParseTrustedProxies(trustedProxies); err != nil {
 		return nil, nil, fmt.Errorf("--auth-trusted-proxies: %w", err)
+	}
+	if o.forwardHeaders, err = auth.ParseForwardHeaders(forwardHeaders); err != nil {
+		return nil, nil, fmt.Errorf("--forward-auth-headers=%w", err)
+	}
+	if ns, name, ok := strings.Cut(pageRules, "/"); ok && len(validation.IsDNS1123Label(ns)) == 0 && len(validation.IsDNS1123Subdomain(name)) == 0 {
+		o.pageRules = types.NamespacedName{Namespace: ns, Name: name}
+	} else {
+		return nil, nil, fmt.Errorf("--page-rules-configmap=%q: must be <namespace>/<name>", pageRules)
+	}
+	for h := range strings.SplitSeq(returnHosts, ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if strings.ContainsAny(h, "/\\@?# ") || len(validation.IsDNS1123Subdomain(strings.ToLower(hostOnly(h)))) > 0 {
+			return nil, nil, fmt.Errorf("--login-redirect-hosts: %q: must be a host name, optionally with :port", h)
+		}
+		o.returnHosts = append(o.returnHosts, strings.ToLower(h))
 	}
 	if o.grantWorkers < 1 {
 		return nil, nil, fmt.Errorf("--grant-workers=%d: must be at least 1", o.grantWorkers)
@@ -266,6 +296,14 @@ func run(o *options) error {
 
 // beyondLoopback reports whether a bind address (host:port; "0" or "" meaning off) listens on
 // anything but a loopback address.
+// hostOnly returns the host of "host[:port]".
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
 func beyondLoopback(addr string) bool {
 	if addr == "" || addr == "0" {
 		return false

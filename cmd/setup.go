@@ -126,6 +126,9 @@ func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.
 		CertDir:             o.authCertDir,
 		MaxGrantDuration:    o.maxGrantDuration,
 		TrustedProxies:      o.trustedProxies,
+		ForwardHeaders:      o.forwardHeaders,
+		PageRules:           o.pageRules,
+		ReturnHosts:         o.returnHosts,
 		Keyring:             ring,
 		MaxSessionsPerGrant: o.maxSessions,
 	}); err != nil {

@@ -34,6 +34,9 @@ const (
 	resultIdle         = "idle"
 	resultLifetime     = "lifetime"
 	resultMalformed    = "malformed"
+	// resultWrongKind: a browser session's token used as an API credential, or the reverse
+	// (SPEC §5.5: the app behind the gateway sees the cookie and must not reach kube-apiserver).
+	resultWrongKind = "wrong_kind"
 	// resultClockSkew: logged in on a replica whose clock is ahead of this one's by more than
 	// session.MaxClockSkew. Refused until this clock catches up, never deleted as forged.
 	resultClockSkew    = "clock_skew"
@@ -52,16 +55,19 @@ type Identity struct {
 	ExpiresAt time.Time
 }
 
-// check validates a bearer token at now (SPEC §5.2) and, when touch is set, records the activity.
-// It is the hot path: a SHA-256, three lock-free map lookups and a few comparisons; no API call,
-// no lock held, no allocation beyond the result.
-func (a *Service) check(token string, now time.Time, touch bool) (Identity, string) {
+// check validates a token of a session of kind at now (SPEC §5.2) and, when touch is set, records
+// the activity. It is the hot path: a SHA-256, three lock-free map lookups and a few comparisons;
+// no API call, no lock held, no allocation beyond the result.
+func (a *Service) check(token string, kind session.Kind, now time.Time, touch bool) (Identity, string) {
 	if len(token) < minimumTokenLength || len(token) > maxTokenLength {
 		return Identity{}, resultMalformed
 	}
 	sess, ok := a.sessions.Lookup(session.HashToken(token))
 	if !ok {
 		return Identity{}, resultUnknown
+	}
+	if sess.Kind != kind {
+		return Identity{}, resultWrongKind
 	}
 	id, result := a.checkSession(sess, now)
 	if result == resultValid && touch {

@@ -102,7 +102,7 @@ func BenchmarkTokenReview(b *testing.B) {
 	key := credentials.HashPassword([]byte("password"))
 	grantKey := types.NamespacedName{Namespace: "acme", Name: "g"}
 	email, _ := credentials.LoginEmail(svc.index.ring, "uid-1", "support.test")
-	token, sess, _ := session.NewSealed("acme", "g", "uid-1", email, now, now)
+	token, sess, _ := session.NewSealed("acme", "g", "uid-1", email, now, now, session.KindAPI)
 	svc.sessions.Put(sess)
 	svc.index.passwords.Store(types.NamespacedName{Namespace: "acme", Name: "g-credentials"}, secretHash{owner: "uid-1", hash: key})
 	grant := &supportaccessv1alpha1.SupportAccessGrant{
@@ -120,7 +120,7 @@ func BenchmarkTokenReview(b *testing.B) {
 	b.Run("check", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, result := svc.check(token, now, true); result != resultValid {
+			if _, result := svc.check(token, session.KindAPI, now, true); result != resultValid {
 				b.Fatal(result)
 			}
 		}

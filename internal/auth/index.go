@@ -60,6 +60,8 @@ type grantState struct {
 	// check after each watch event instead of on every request (/tokenreview is the hot path, the
 	// grant changes rarely), and only for grants in use: most grants have no session.
 	reviewStatus atomic.Pointer[[]byte]
+	// identity is this grant's forward-auth headers, built like reviewStatus.
+	identity atomic.Pointer[identityHeaders]
 }
 
 // usable reports whether credentials and sessions of this grant may be used at now.
@@ -236,6 +238,16 @@ func (g *grantState) tokenReviewStatus() []byte {
 	status := encodeReviewStatus(g)
 	g.reviewStatus.Store(&status)
 	return status
+}
+
+// forwardHeaders returns g's identity headers for an allowed forward-auth request.
+func (g *grantState) forwardHeaders() *identityHeaders {
+	if p := g.identity.Load(); p != nil {
+		return p
+	}
+	h := newIdentityHeaders(g)
+	g.identity.Store(h)
+	return h
 }
 
 func (ix *index) secretHandler() toolscache.ResourceEventHandler {

@@ -25,6 +25,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/supportaccess/support-access-operator/internal/credentials"
+	"github.com/supportaccess/support-access-operator/internal/policy"
+	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
 const (
@@ -77,7 +79,53 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("email is at most %d characters and password at most %d", maxEmailLength, maxPasswordLength))
 		return
 	}
-	email := strings.ToLower(strings.TrimSpace(req.Email))
+	out := a.login(r, req.Email, req.Password, session.KindAPI)
+	switch out.result {
+	case loginThrottled:
+		w.Header().Set("Retry-After", retryAfterSeconds(out.wait))
+		writeError(w, http.StatusTooManyRequests, "too_many_attempts", "too many failed logins; retry later")
+	case loginInvalid:
+		writeError(w, http.StatusUnauthorized, "invalid_credentials", "invalid email or password, or access has ended")
+	case loginUnavailable:
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot create a session right now; retry")
+	default:
+		writeJSON(w, http.StatusOK, loginResponse{
+			Token:              out.token,
+			TokenType:          "Bearer",
+			ExpiresAt:          out.expiresAt.UTC(),
+			IdleTimeoutSeconds: int64(out.settings.InactivityTimeout / time.Second),
+			AccessLevel:        string(out.grant.AccessLevel),
+			Account:            out.grant.Namespace,
+			Grant:              out.grant.Name,
+		})
+	}
+}
+
+// loginResult is how a login ended; the answer's form is the caller's (JSON or the login page).
+type loginResult int
+
+const (
+	loginOK loginResult = iota
+	loginInvalid
+	loginThrottled
+	loginUnavailable
+)
+
+// loginOutcome is a login's result and, on success, the new session.
+type loginOutcome struct {
+	result    loginResult
+	wait      time.Duration // loginThrottled: the Retry-After
+	token     string
+	grant     *grantState
+	settings  policy.Settings
+	expiresAt time.Time
+}
+
+// login checks email and password at the throttles and creates a session of kind: the one path of
+// POST /v1/login and the login page (SPEC §5.1, §5.5), so both have the same checks, limits and
+// events. The caller has bounded both fields' lengths.
+func (a *Service) login(r *http.Request, rawEmail, password string, kind session.Kind) loginOutcome {
+	email := strings.ToLower(strings.TrimSpace(rawEmail))
 	client := clientAddress(r, a.trustedProxies)
 	emailKey, addrKey := email, throttleKey(client)
 
@@ -86,8 +134,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// with wrong passwords must not lock its support user out.
 	okAddr, waitAddr := a.addresses.Allow(addrKey)
 	if !okAddr {
-		a.throttled(w, waitAddr)
-		return
+		return a.throttled(waitAddr)
 	}
 	okEmail, waitEmail := a.emails.Allow(emailKey)
 
@@ -102,29 +149,26 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	// Always one digest and one constant-time comparison, whatever was wrong.
-	match := hash.Matches([]byte(req.Password))
+	match := hash.Matches([]byte(password))
 	if !known || !match || !g.usable(now) {
 		if !okEmail {
 			a.addresses.Failure(addrKey)
-			a.throttled(w, waitEmail)
-			return
+			return a.throttled(waitEmail)
 		}
-		a.loginFailed(w, client, g, known, emailKey, addrKey)
-		return
+		a.loginFailed(client, g, known, emailKey, addrKey)
+		return loginOutcome{result: loginInvalid}
 	}
 
 	// Successful logins are rate-limited per grant too: each one is a Lease written to the API.
 	grantKey := g.Namespace + "/" + g.Name
 	if ok, wait := a.grantLogins.Allow(grantKey); !ok {
-		a.throttled(w, wait)
-		return
+		return a.throttled(wait)
 	}
-	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.LoginEmail, g.IssuedAt)
+	token, sess, err := a.sessions.Create(r.Context(), g.grant, g.LoginEmail, g.IssuedAt, kind)
 	if err != nil {
 		a.log.Error(err, "Cannot create session", "namespace", g.Namespace, "grant", g.Name)
 		a.metrics.login("error")
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot create a session right now; retry")
-		return
+		return loginOutcome{result: loginUnavailable}
 	}
 	a.grantLogins.Failure(grantKey) // counts this success against the grant's login rate
 	a.endOldestSessions(r.Context(), g, now)
@@ -136,27 +180,19 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 		expiresAt = end
 	}
 	a.recorder.Eventf(g.grant, nil, corev1.EventTypeNormal, "Login", "Login",
-		"Support user %s logged in from %s", g.LoginEmail, client)
-	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail, "client", client)
-	writeJSON(w, http.StatusOK, loginResponse{
-		Token:              token,
-		TokenType:          "Bearer",
-		ExpiresAt:          expiresAt.UTC(),
-		IdleTimeoutSeconds: int64(settings.InactivityTimeout / time.Second),
-		AccessLevel:        string(g.AccessLevel),
-		Account:            g.Namespace,
-		Grant:              g.Name,
-	})
+		"Support user %s logged in (%s session) from %s", g.LoginEmail, kind, client)
+	a.log.Info("Support user logged in", "namespace", g.Namespace, "grant", g.Name, "email", g.LoginEmail,
+		"kind", kind.String(), "client", client)
+	return loginOutcome{result: loginOK, token: token, grant: g, settings: settings, expiresAt: expiresAt}
 }
 
-func (a *Service) throttled(w http.ResponseWriter, wait time.Duration) {
+func (a *Service) throttled(wait time.Duration) loginOutcome {
 	a.metrics.login("throttled")
-	w.Header().Set("Retry-After", retryAfterSeconds(wait))
-	writeError(w, http.StatusTooManyRequests, "too_many_attempts", "too many failed logins; retry later")
+	return loginOutcome{result: loginThrottled, wait: wait}
 }
 
-// loginFailed answers every failed login identically and counts it against the email and address.
-func (a *Service) loginFailed(w http.ResponseWriter, client string, g *grantState, known bool, emailKey, addrKey string) {
+// loginFailed counts a failed login against the email and address (every one is answered alike).
+func (a *Service) loginFailed(client string, g *grantState, known bool, emailKey, addrKey string) {
 	failures := a.emails.Failure(emailKey)
 	a.addresses.Failure(addrKey)
 	a.metrics.login("invalid")
@@ -164,5 +200,4 @@ func (a *Service) loginFailed(w http.ResponseWriter, client string, g *grantStat
 		a.recorder.Eventf(g.grant, nil, corev1.EventTypeWarning, "LoginFailures", "Login",
 			"%d failed logins for %s; the latest from %s", failures, g.LoginEmail, client)
 	}
-	writeError(w, http.StatusUnauthorized, "invalid_credentials", "invalid email or password, or access has ended")
 }

@@ -94,7 +94,7 @@ func TestMaintenanceKeepsSessionsOfASkewedReplica(t *testing.T) {
 	loginEventually(t, serviceA, grant)
 	// What a replica 5 minutes ahead would have written, as this replica's store holds it.
 	_, ahead, err := session.NewSealed(ns, grant.grant.Name, grant.grant.UID, grant.email,
-		grant.grant.Status.IssuedAt.Time, clk.Now().Add(5*time.Minute))
+		grant.grant.Status.IssuedAt.Time, clk.Now().Add(5*time.Minute), session.KindAPI)
 	g.Expect(err).NotTo(HaveOccurred())
 	serviceA.svc.sessions.Put(ahead)
 	t.Cleanup(func() { _ = serviceA.svc.sessions.Delete(ctx, ahead) })

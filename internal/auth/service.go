@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -36,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
+	"github.com/supportaccess/support-access-operator/internal/pagerules"
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
@@ -64,6 +66,13 @@ type Service struct {
 	maxSessions int
 	// trustedProxies are the peers whose X-Forwarded-For names the client (clientaddr.go).
 	trustedProxies []netip.Prefix
+	// forwardHeaders is where gateways put the original request (forward_request.go); pageRules
+	// the page rules in force; returnHosts the hosts the login page may return to besides its own,
+	// and pageCSP the browser pages' Content-Security-Policy, which names them.
+	forwardHeaders ForwardHeaders
+	pageRules      *pagerules.Watcher
+	returnHosts    map[string]bool
+	pageCSP        string
 	clock          clock.PassiveClock
 	recorder       recorder.EventRecorder
 	metrics        *authMetrics
@@ -73,6 +82,9 @@ type Service struct {
 	// event handlers have seen every object of the initial lists (they lag the caches slightly).
 	waitForSync    func(context.Context) bool
 	handlersSynced []toolscache.InformerSynced
+	// pageRulesSynced reports whether the page rules' ConfigMap has been read; the service starts
+	// without it after pageRulesSyncTimeout (Limited is then refused every page, SPEC §5.5).
+	pageRulesSynced toolscache.InformerSynced
 	// listening is closed once the listener is bound (tests and readiness wait on it).
 	listening chan struct{}
 	boundAddr net.Addr
@@ -80,6 +92,9 @@ type Service struct {
 
 // NeedLeaderElection implements manager.LeaderElectionRunnable: every replica serves.
 func (a *Service) NeedLeaderElection() bool { return false }
+
+// pageRulesSyncTimeout bounds how long the service waits for the page rules before it serves.
+const pageRulesSyncTimeout = 10 * time.Second
 
 // Handler returns the HTTP handler of every endpoint.
 func (a *Service) Handler() http.Handler {
@@ -90,10 +105,25 @@ func (a *Service) Handler() http.Handler {
 	mux.HandleFunc("/tokenreview", a.handleTokenReview)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	// The browser pages refuse cross-site form posts (CSRF), on top of the cookie's SameSite=Lax.
+	browser := http.NewServeMux()
+	browser.HandleFunc(loginPath, a.handleLoginPage)
+	browser.HandleFunc(logoutPath, a.handleLogoutPage)
+	browser.HandleFunc(BrowserPrefix+"assets/style.css", a.handleAsset)
+	mux.Handle(BrowserPrefix, http.NewCrossOriginProtection().Handler(browser))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "endpoints: POST /v1/login, POST /v1/logout, GET /v1/session, POST /tokenreview")
+		writeError(w, http.StatusNotFound, "not_found", "endpoints: POST /v1/login, POST /v1/logout, GET /v1/session, "+
+			"POST /tokenreview, /v1/forward-auth/<account>, "+loginPath)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Forward auth reads the raw URI itself: the mux would answer a non-canonical original path
+		// (Envoy's path mode) with a redirect to the cleaned one, where the answer must be 400.
+		if strings.HasPrefix(r.RequestURI, ForwardAuthPath) {
+			a.handleForwardAuth(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // Start implements manager.Runnable: it serves until ctx ends, then shuts down gracefully.
@@ -103,6 +133,14 @@ func (a *Service) Start(ctx context.Context) error {
 	}
 	if !toolscache.WaitForCacheSync(ctx.Done(), a.handlersSynced...) {
 		return errors.New("auth service: indexes did not sync")
+	}
+	if a.pageRulesSynced != nil {
+		// Token checks must not wait on a missing ConfigMap namespace or a forbidden read.
+		rulesCtx, cancel := context.WithTimeout(ctx, pageRulesSyncTimeout)
+		if !toolscache.WaitForCacheSync(rulesCtx.Done(), a.pageRulesSynced) && ctx.Err() == nil {
+			a.log.Info("Page rules not read yet: serving with every page Full-only until they are", "timeout", pageRulesSyncTimeout)
+		}
+		cancel()
 	}
 	ln, err := net.Listen("tcp", a.Addr)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/supportaccess/support-access-operator/internal/identity"
+	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
 // sessionResponse is the whoami answer of GET /v1/session.
@@ -50,7 +51,7 @@ func (a *Service) authenticate(w http.ResponseWriter, r *http.Request, endpoint 
 		return Identity{}, false
 	}
 	start := time.Now()
-	id, result := a.check(token, a.clock.Now(), true)
+	id, result := a.check(token, session.KindAPI, a.clock.Now(), true)
 	a.metrics.check(endpoint, result, time.Since(start))
 	if result != resultValid {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="supportaccess", error="invalid_token"`)

@@ -21,26 +21,31 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/pagerules"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
 )
 
 // +kubebuilder:rbac:groups=supportaccess.io,resources=accountsessionpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",namespace=support-access-system,resources=configmaps,verbs=get;list;watch
 
 // Options configure the auth service.
 type Options struct {
@@ -65,9 +70,45 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client of a login
 	// (--auth-trusted-proxies); none by default, and the header is then ignored.
 	TrustedProxies []netip.Prefix
+	// ForwardHeaders is where gateways put the original request (--forward-auth-headers); empty
+	// means ForwardHeadersForwarded.
+	ForwardHeaders ForwardHeaders
+	// PageRules names the page rules' ConfigMap (--page-rules-configmap); empty Name reads none,
+	// and every page then needs Full (SPEC §5.5).
+	PageRules types.NamespacedName
+	// ReturnHosts are the hosts (host[:port]) besides its own that the login page may send a
+	// browser back to (--login-redirect-hosts).
+	ReturnHosts []string
 	// FlushTick and MaintenanceTick set how often activity is flushed and dead sessions swept.
 	FlushTick       time.Duration
 	MaintenanceTick time.Duration
+}
+
+// watchPageRules reads the page rules' ConfigMap through a cache of that one object, apart from the
+// manager's: nothing else needs ConfigMaps, and the manager may read only this one (a Role in its
+// namespace, config/rbac).
+func watchPageRules(ctx context.Context, mgr ctrl.Manager, name types.NamespacedName, w *pagerules.Watcher) (toolscache.InformerSynced, cache.Cache, error) {
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme:            mgr.GetScheme(),
+		Mapper:            mgr.GetRESTMapper(),
+		DefaultNamespaces: map[string]cache.Config{name.Namespace: {}},
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Field: fields.OneTermEqualSelector("metadata.name", name.Name)},
+		},
+		DefaultTransform: cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("page rules cache: %w", err)
+	}
+	informer, err := c.GetInformer(ctx, &corev1.ConfigMap{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("page rules informer: %w", err)
+	}
+	reg, err := informer.AddEventHandler(w.Handler())
+	if err != nil {
+		return nil, nil, fmt.Errorf("watch page rules: %w", err)
+	}
+	return reg.HasSynced, c, nil
 }
 
 // Setup builds the auth service on mgr's cache and client, and adds it, its activity flusher (every
@@ -106,6 +147,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 		},
 	}
 	o.Keyring.OnChange(ix.reverifyAll)
+	forwardHeaders := o.ForwardHeaders
+	if forwardHeaders == "" {
+		forwardHeaders = ForwardHeadersForwarded
+	}
+	returnHosts := map[string]bool{}
+	for _, h := range o.ReturnHosts {
+		returnHosts[strings.ToLower(h)] = true
+	}
+	recorder := mgr.GetEventRecorder("supportaccess-auth")
 	svc := &Service{
 		Addr:           o.Addr,
 		CertDir:        o.CertDir,
@@ -116,8 +166,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 		emails:         emails,
 		addresses:      addresses,
 		trustedProxies: o.TrustedProxies,
+		forwardHeaders: forwardHeaders,
+		pageRules:      pagerules.NewWatcher(o.PageRules.Namespace, o.PageRules.Name, recorder, ctrl.Log.WithName("page-rules")),
+		returnHosts:    returnHosts,
+		pageCSP:        pageCSP(formTargetsCSP(returnHosts)),
 		clock:          clk,
-		recorder:       mgr.GetEventRecorder("supportaccess-auth"),
+		recorder:       recorder,
 		metrics:        newAuthMetrics(),
 		log:            ctrl.Log.WithName("auth"),
 		listening:      make(chan struct{}),
@@ -142,6 +196,17 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 			return nil, fmt.Errorf("watch %T: %w", h.obj, err)
 		}
 		svc.handlersSynced = append(svc.handlersSynced, reg.HasSynced)
+	}
+
+	if o.PageRules.Name != "" {
+		synced, rulesCache, err := watchPageRules(ctx, mgr, o.PageRules, svc.pageRules)
+		if err != nil {
+			return nil, err
+		}
+		svc.pageRulesSynced = synced
+		if err := mgr.Add(rulesCache); err != nil {
+			return nil, fmt.Errorf("add page rules cache: %w", err)
+		}
 	}
 
 	flushTick, maintenanceTick := o.FlushTick, o.MaintenanceTick

@@ -54,7 +54,7 @@ func TestClockSkewIsNotForgery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, sess, err := session.NewSealed("acme", "g", "uid-1", email, grant.Status.IssuedAt.Time, now.Add(tt.created))
+			_, sess, err := session.NewSealed("acme", "g", "uid-1", email, grant.Status.IssuedAt.Time, now.Add(tt.created), session.KindAPI)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -36,6 +36,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -68,7 +69,23 @@ var (
 	// ring is the operator's keyring, shared by every replica the tests start; suiteKey its key.
 	ring     *keyring.Keyring
 	suiteKey keyring.Key
+	// pageRulesKey is the page rules' ConfigMap every test service reads; the suite creates it with
+	// piiRules before the first service starts.
+	pageRulesKey = types.NamespacedName{Namespace: "supportaccess-system-test", Name: "page-rules"}
 )
+
+// piiRules are the shipped sample's rules: the four PII pages of the help text need Full.
+const piiRules = `rules:
+- pathPrefix: /messages
+  accessLevel: Full
+- pathPrefix: /contacts
+  accessLevel: Full
+- pathPrefix: /campaigns
+  accessLevel: Full
+- pathPrefix: /inbox
+  accessLevel: Full
+default: Limited
+`
 
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(testScheme))
@@ -109,6 +126,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := createPageRules(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if serviceA, err = startService(context.Background(), restConfig); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -127,7 +148,7 @@ type testService struct {
 	client *http.Client
 }
 
-func startService(ctx context.Context, cfg *rest.Config) (*testService, error) {
+func startService(ctx context.Context, cfg *rest.Config, mutate ...func(*Options)) (*testService, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -138,14 +159,19 @@ func startService(ctx context.Context, cfg *rest.Config) (*testService, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := Setup(ctx, mgr, Options{
+	o := Options{
 		Addr:             "127.0.0.1:0",
 		MaxGrantDuration: 720 * time.Hour,
 		Keyring:          ring,
 		Clock:            clk,
 		FlushTick:        20 * time.Millisecond,
 		MaintenanceTick:  time.Hour, // the janitor is exercised on its own
-	})
+		PageRules:        pageRulesKey,
+	}
+	for _, m := range mutate {
+		m(&o)
+	}
+	svc, err := Setup(ctx, mgr, o)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +197,22 @@ func startService(ctx context.Context, cfg *rest.Config) (*testService, error) {
 			<-done
 		}),
 	}, nil
+}
+
+// createPageRules writes the suite's page rules ConfigMap (and its namespace).
+func createPageRules(ctx context.Context) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: pageRulesKey.Namespace}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		return fmt.Errorf("create page rules namespace: %w", err)
+	}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: pageRulesKey.Namespace, Name: pageRulesKey.Name},
+		Data:       map[string]string{"rules.yaml": piiRules},
+	}
+	if err := k8s.Create(ctx, cm); err != nil {
+		return fmt.Errorf("create page rules: %w", err)
+	}
+	return nil
 }
 
 // newNamespace creates an account namespace for one test.

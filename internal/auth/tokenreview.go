@@ -24,6 +24,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 
 	"github.com/supportaccess/support-access-operator/internal/identity"
+	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
 // tokenReviewBody is the part of an authentication.k8s.io/v1 TokenReview that kube-apiserver
@@ -70,7 +71,7 @@ func (a *Service) handleTokenReview(w http.ResponseWriter, r *http.Request) {
 	}
 
 	status := reviewRefused
-	id, result := a.check(req.Spec.Token, a.clock.Now(), true)
+	id, result := a.check(req.Spec.Token, session.KindAPI, a.clock.Now(), true)
 	if result == resultValid {
 		status = id.Grant.tokenReviewStatus()
 	}

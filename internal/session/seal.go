@@ -35,21 +35,31 @@ import (
 //     kube-apiserver, so the seal is added right after the Lease is created, and a Lease deleted
 //     (logout, "kill session") and re-created from a copy never verifies again;
 //   - the activity seal covers renewTime, so an idle timeout cannot be dodged by editing it.
+//   - a browser session's seal covers its kind too (annotationKind), so neither way of editing the
+//     annotation turns a login page's cookie into an API credential, or back (SPEC §5.5).
 //
 // A Lease whose seal does not verify is no session and shadows none; an edit whose activity seal
 // does not verify changes nothing.
 const (
 	annotationSessionSeal  = "supportaccess.io/session-seal"
 	annotationActivitySeal = "supportaccess.io/activity-seal"
+	// annotationKind is "browser" on a session made by the login page; absent on an API session.
+	annotationKind   = "supportaccess.io/session-kind"
+	kindBrowserValue = "browser"
 )
 
 // sessionClaims is the canonical text a session seal covers; newline-separated, as no field can
-// hold a newline (names, UIDs, emails and RFC 3339 times).
-func sessionClaims(namespace, leaseName string, leaseUID types.UID, grant string, grantUID types.UID, email string, issuedAt, acquired time.Time) []byte {
-	return []byte(strings.Join([]string{
+// hold a newline (names, UIDs, emails and RFC 3339 times). An API session's claims are those of
+// the releases before browser sessions existed, so their seals still verify after an upgrade.
+func sessionClaims(namespace, leaseName string, leaseUID types.UID, grant string, grantUID types.UID, email string, issuedAt, acquired time.Time, kind Kind) []byte {
+	fields := []string{
 		namespace, leaseName, string(leaseUID), grant, string(grantUID), email,
 		issuedAt.UTC().Format(time.RFC3339), acquired.UTC().Format(time.RFC3339Nano),
-	}, "\n"))
+	}
+	if kind == KindBrowser {
+		fields = append(fields, kindBrowserValue)
+	}
+	return []byte(strings.Join(fields, "\n"))
 }
 
 // activityClaims is what an activity seal covers.
@@ -88,14 +98,14 @@ func sign(ring *keyring.Keyring, msg []byte) string {
 
 // NewSealed returns a token and its session without writing a Lease: for benchmarks and tests of
 // the token check, which must see exactly what a login produces.
-func NewSealed(namespace, grant string, grantUID types.UID, email string, issuedAt, created time.Time) (string, *Session, error) {
+func NewSealed(namespace, grant string, grantUID types.UID, email string, issuedAt, created time.Time, kind Kind) (string, *Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
 	}
 	s := &Session{Hash: hash, Namespace: namespace, Grant: grant, GrantUID: grantUID, Email: email,
 		CredentialsIssuedAt: issuedAt.Truncate(time.Second), CreatedAt: created.Truncate(time.Microsecond),
-		LeaseUID: types.UID("lease-of-" + grant)}
+		LeaseUID: types.UID("lease-of-" + grant), Kind: kind}
 	s.Touch(created)
 	return token, s, nil
 }

@@ -27,6 +27,25 @@ import (
 // or a login time further ahead of this replica's clock is not believed beyond it.
 const MaxClockSkew = time.Minute
 
+// Kind says where a session was made, and so where its token is accepted (SPEC §5.5).
+type Kind uint8
+
+const (
+	// KindAPI is a session of POST /v1/login: a bearer token for kube-apiserver and the API.
+	KindAPI Kind = iota
+	// KindBrowser is a session of the login page, carried in a cookie: accepted by forward auth
+	// only, never as an API credential, because the app behind the gateway sees the cookie.
+	KindBrowser
+)
+
+// String returns the kind's metric and log name.
+func (k Kind) String() string {
+	if k == KindBrowser {
+		return "browser"
+	}
+	return "api"
+}
+
 // Session is one login, as every replica sees it. Identity fields never change; activity is
 // updated atomically on the token-check hot path.
 type Session struct {
@@ -45,6 +64,8 @@ type Session struct {
 	GrantUID types.UID
 	// LeaseUID is the UID of the Lease, for deletes with a precondition.
 	LeaseUID types.UID
+	// Kind is API or browser; sealed, so a tenant cannot change it.
+	Kind Kind
 
 	// remoteActivity is the Lease's renewTime: activity any replica has flushed.
 	remoteActivity atomic.Int64

@@ -72,6 +72,15 @@ type Store struct {
 	tombstones sync.Map
 	// pendingDeletes maps Hash to sessions whose Lease deletion failed and is retried.
 	pendingDeletes sync.Map
+	// ended maps Hash to an endedSession for tombstoneTTL after the session left the store, so the
+	// login page can tell a browser why its cookie stopped working (SPEC §5.5). Only sessions that
+	// were sealed ever enter it; the answer is shown to whoever holds the token, nobody else.
+	ended sync.Map
+}
+
+type endedSession struct {
+	sess *Session
+	at   time.Time
 }
 
 // NewStore returns a Store writing through c (the manager's client) and sealing with ring.
@@ -92,7 +101,7 @@ func (s *Store) Lookup(h Hash) (*Session, bool) {
 // returns the session's token. The Lease is owned by the grant, so a cluster's garbage collector
 // removes it with the grant even if the operator is gone. It takes two writes: the seal covers
 // the Lease's UID, which exists only once the Lease does.
-func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, email string, credentialsIssuedAt time.Time) (string, *Session, error) {
+func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, email string, credentialsIssuedAt time.Time, kind Kind) (string, *Session, error) {
 	token, hash, err := NewToken()
 	if err != nil {
 		return "", nil, err
@@ -119,10 +128,13 @@ func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.Support
 			RenewTime:      &metav1.MicroTime{Time: now},
 		},
 	}
+	if kind == KindBrowser {
+		lease.Annotations[annotationKind] = kindBrowserValue
+	}
 	if err := s.client.Create(ctx, lease); err != nil {
 		return "", nil, Redact("create session Lease in "+grant.Namespace, err)
 	}
-	seal := sign(s.ring, sessionClaims(lease.Namespace, lease.Name, lease.UID, grant.Name, grant.UID, email, credentialsIssuedAt, now))
+	seal := sign(s.ring, sessionClaims(lease.Namespace, lease.Name, lease.UID, grant.Name, grant.UID, email, credentialsIssuedAt, now, kind))
 	activity := sign(s.ring, activityClaims(lease.Namespace, lease.Name, lease.UID, now))
 	if err := s.patch(ctx, lease, map[string]any{"annotations": map[string]string{
 		annotationSessionSeal: seal, annotationActivitySeal: activity,
@@ -134,7 +146,7 @@ func (s *Store) Create(ctx context.Context, grant *supportaccessv1alpha1.Support
 	}
 	sess := &Session{
 		Hash: hash, Namespace: lease.Namespace, Grant: grant.Name, Email: email, GrantUID: grant.UID,
-		LeaseUID: lease.UID, CredentialsIssuedAt: credentialsIssuedAt, CreatedAt: now,
+		LeaseUID: lease.UID, CredentialsIssuedAt: credentialsIssuedAt, CreatedAt: now, Kind: kind,
 	}
 	sess.observeRemote(now, now)
 	sess.lastFlush.Store(now.UnixNano())
@@ -163,7 +175,7 @@ func (s *Store) patch(ctx context.Context, lease *coordinationv1.Lease, metadata
 // watch delivers the Lease's deletion.
 func (s *Store) Delete(ctx context.Context, sess *Session) error {
 	s.tombstones.Store(sess.Hash, s.clock.Now())
-	s.sessions.CompareAndDelete(sess.Hash, sess)
+	s.remove(sess)
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: sess.Namespace, Name: LeaseName(sess.Hash)}}
 	err := s.client.Delete(ctx, lease, client.Preconditions{UID: &sess.LeaseUID})
 	// NotFound: already gone. Conflict on the UID precondition: the Lease of that name is another
@@ -176,6 +188,23 @@ func (s *Store) Delete(ctx context.Context, sess *Session) error {
 	}
 	s.pendingDeletes.Delete(sess.Hash)
 	return nil
+}
+
+// remove drops sess from the live sessions, remembering it as ended.
+func (s *Store) remove(sess *Session) {
+	if s.sessions.CompareAndDelete(sess.Hash, sess) {
+		s.ended.Store(sess.Hash, endedSession{sess: sess, at: s.clock.Now()})
+	}
+}
+
+// Ended returns the session of hash h if it left the store within the last tombstoneTTL (logout,
+// a deleted Lease, the janitor): the caller tells "access ended" from "log in again" by its grant.
+func (s *Store) Ended(h Hash) (*Session, bool) {
+	v, ok := s.ended.Load(h)
+	if !ok {
+		return nil, false
+	}
+	return v.(endedSession).sess, true
 }
 
 // RetryDeletes retries the Lease deletions that failed.
@@ -224,7 +253,7 @@ func (s *Store) forget(lease *coordinationv1.Lease) {
 		return
 	}
 	if existing, ok := s.Lookup(h); ok && existing.Namespace == lease.Namespace && existing.LeaseUID == lease.UID {
-		s.sessions.CompareAndDelete(h, existing)
+		s.remove(existing)
 	}
 }
 
@@ -260,7 +289,7 @@ func (s *Store) upsert(obj any) {
 		// Another object under the session's name in its namespace: the session's own Lease is
 		// gone (a watch that re-listed may deliver this as an update, never the delete), so the
 		// session ended. Whatever the new Lease holds is judged on its own below.
-		s.sessions.CompareAndDelete(h, existing)
+		s.remove(existing)
 	}
 	sess, ok := s.verified(lease, h, now)
 	if !ok {
@@ -271,11 +300,17 @@ func (s *Store) upsert(obj any) {
 	s.sessions.Store(h, sess)
 }
 
-// PruneTombstones forgets logged-out hashes older than the tombstone TTL.
+// PruneTombstones forgets logged-out hashes and ended sessions older than the tombstone TTL.
 func (s *Store) PruneTombstones() {
 	s.tombstones.Range(func(k, v any) bool {
 		if s.clock.Since(v.(time.Time)) >= tombstoneTTL {
 			s.tombstones.Delete(k)
+		}
+		return true
+	})
+	s.ended.Range(func(k, v any) bool {
+		if s.clock.Since(v.(endedSession).at) >= tombstoneTTL {
+			s.ended.Delete(k)
 		}
 		return true
 	})
@@ -307,7 +342,15 @@ func (s *Store) verified(lease *coordinationv1.Lease, h Hash, now time.Time) (*S
 			sess.GrantUID = ref.UID
 		}
 	}
-	claims := sessionClaims(lease.Namespace, lease.Name, lease.UID, sess.Grant, sess.GrantUID, sess.Email, sess.CredentialsIssuedAt, sess.CreatedAt)
+	switch lease.Annotations[annotationKind] {
+	case "":
+		sess.Kind = KindAPI
+	case kindBrowserValue:
+		sess.Kind = KindBrowser
+	default:
+		return nil, false
+	}
+	claims := sessionClaims(lease.Namespace, lease.Name, lease.UID, sess.Grant, sess.GrantUID, sess.Email, sess.CredentialsIssuedAt, sess.CreatedAt, sess.Kind)
 	if !verifySeal(s.ring, lease.Annotations[annotationSessionSeal], claims) {
 		return nil, false
 	}

@@ -31,7 +31,7 @@ func BenchmarkLookup(b *testing.B) {
 	store := NewStore(nil, clocktesting.NewFakeClock(now), nil)
 	var known string
 	for i := range 10_000 {
-		token, sess, err := NewSealed("acme", fmt.Sprintf("g-%d", i), "uid", "support-x@support.test", now, now)
+		token, sess, err := NewSealed("acme", fmt.Sprintf("g-%d", i), "uid", "support-x@support.test", now, now, KindAPI)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func sealedLease(t *testing.T, ring *keyring.Keyring, uid types.UID, now time.Ti
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(identity.Username("support-x@support.test")),
 			AcquireTime: &metav1.MicroTime{Time: acquired}, RenewTime: &metav1.MicroTime{Time: acquired}},
 	}
-	l.Annotations[annotationSessionSeal] = sign(ring, sessionClaims("acme", l.Name, uid, "g", "grant-uid", "support-x@support.test", issuedAt, acquired))
+	l.Annotations[annotationSessionSeal] = sign(ring, sessionClaims("acme", l.Name, uid, "g", "grant-uid", "support-x@support.test", issuedAt, acquired, KindAPI))
 	l.Annotations[annotationActivitySeal] = sign(ring, activityClaims("acme", l.Name, uid, acquired))
 	return l, h
 }
