@@ -7,6 +7,8 @@ IMG ?= ghcr.io/supportaccess/support-access-operator:dev
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUBE_VERSION ?= 1.37.2
 ETCD_VERSION ?= 3.6.16
+# The real gateway of the browser tests and the local tour (docs/gateways.md), built from its module.
+CADDY_VERSION ?= 2.11.9
 
 # Get the currently used golang install path (in GOPATH/bin, unless GOBIN is set)
 ifeq (,$(shell go env GOBIN))
@@ -26,6 +28,11 @@ K8S_ASSETS_DIR ?= $(LOCALBIN)/k8s/$(KUBE_VERSION)
 KUBEBUILDER_ASSETS ?= $(K8S_ASSETS_DIR)
 KUBECTL ?= $(KUBEBUILDER_ASSETS)/kubectl
 export KUBEBUILDER_ASSETS
+# The browser suites' programs: Caddy (built, cached per user), and Debian's Chromium and nginx.
+CADDY ?= $(LOCALBIN)/caddy-$(CADDY_VERSION)
+CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
+export CADDY CHROMIUM NGINX
 
 # Tests: the race detector is always on; GOTESTFLAGS adds to it (e.g. GOTESTFLAGS=-run=TestGrant).
 GOTESTFLAGS ?=
@@ -63,7 +70,7 @@ verify: manifests generate ## Fail when gofmt or the generated files are not up 
 	@hack/verify.sh
 
 .PHONY: test
-test: verify vet envtest ## Check formatting and generated files, then run every test (unit, envtest, e2e) with -race.
+test: verify vet envtest caddy browser-deps ## Check formatting and generated files, then run every test (unit, envtest, e2e, browser) with -race.
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
 # make bench runs every scenario of SPEC §9 against same-run baselines (about 12 minutes on 2 cores);
@@ -100,9 +107,9 @@ run: manifests generate ## Run the manager against the cluster of your current k
 	go run ./cmd --disable-webhooks
 
 .PHONY: run-local
-run-local: build envtest ## Start a local control plane and run the manager against it in the foreground (Ctrl-C stops all).
+run-local: build envtest caddy ## Start a local control plane and run the manager against it in the foreground (Ctrl-C stops all).
 	go build -o $(LOCALBIN)/run-local ./hack/run-local
-	$(LOCALBIN)/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --state-dir $(LOCALBIN)/local
+	$(LOCALBIN)/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --caddy $(CADDY) --state-dir $(LOCALBIN)/local
 
 .PHONY: docker-build
 docker-build: ## Build the manager's container image.
@@ -140,6 +147,15 @@ controller-gen: $(CONTROLLER_GEN) ## Install the pinned controller-gen into bin/
 $(CONTROLLER_GEN): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
+
+.PHONY: caddy
+caddy: ## Build (once per version, cached per user) the pinned Caddy, the gateway of the browser tests and the tour.
+	@hack/build-caddy.sh $(CADDY_VERSION) $(CADDY) >/dev/null
+
+.PHONY: browser-deps
+browser-deps: ## Install Debian's chromium and nginx for the browser tests (as root; otherwise prints the command).
+	@hack/ensure-debian-package.sh $(CHROMIUM) chromium
+	@hack/ensure-debian-package.sh $(NGINX) nginx
 
 .PHONY: envtest
 envtest: ## Build (once per version, cached per user) the pinned kube-apiserver, kube-controller-manager, kubectl and etcd.

@@ -34,7 +34,7 @@ const managerReadyTimeout = 30 * time.Second
 
 // printBannerWhenReady prints how to use the cluster once the manager reports ready, so that the
 // banner comes after the manager's start-up logs instead of scrolling away under them.
-func printBannerWhenReady(stopping context.Context, m *managerProcess, cluster *localcluster.Cluster, o options) {
+func printBannerWhenReady(stopping context.Context, m *managerProcess, cluster *localcluster.Cluster, o options, app *webApp) {
 	ready := waitReady(stopping, m, "http://"+healthAddress+"/readyz")
 	if stopping.Err() != nil {
 		return
@@ -48,7 +48,11 @@ func printBannerWhenReady(stopping context.Context, m *managerProcess, cluster *
 	if !ready {
 		note = fmt.Sprintf("  (the manager's http://%s/readyz has not answered OK within %s)\n", healthAddress, managerReadyTimeout)
 	}
-	fmt.Fprint(os.Stdout, banner(cluster, o, note))
+	appURL := ""
+	if app != nil {
+		appURL = app.url
+	}
+	fmt.Fprint(os.Stdout, banner(cluster, o, note, appURL))
 }
 
 // waitReady polls url until it answers 200, the manager exits, stopping ends or the timeout passes.
@@ -75,7 +79,7 @@ func waitReady(stopping context.Context, m *managerProcess, url string) bool {
 	}
 }
 
-func banner(cluster *localcluster.Cluster, o options, note string) string {
+func banner(cluster *localcluster.Cluster, o options, note, appURL string) string {
 	var b strings.Builder
 	rule := strings.Repeat("=", 100)
 	fmt.Fprintln(&b, rule)
@@ -104,6 +108,18 @@ func banner(cluster *localcluster.Cluster, o options, note string) string {
 		fmt.Fprintln(&b, "\n  # 4. Revoke with one step: Forbidden at once (binding deleted), Unauthorized once kube-apiserver's 10 s token cache passes:")
 		fmt.Fprintln(&b, "  kubectl patch sag -n acme ticket-4711 --type merge -p '{\"spec\":{\"revoked\":true}}'")
 		fmt.Fprintf(&b, "  %s get pods -n acme      # Forbidden now; after ~10 s: You must be logged in to the server (Unauthorized)\n", support)
+		if appURL != "" {
+			fmt.Fprintf(&b, "\n  # 5. In the browser: account acme's web app behind Caddy with forward auth (page rules: %s).\n", pageRulesManifest)
+			fmt.Fprintln(&b, "  #    The Limited grant ticket-4711 was revoked in step 4; ticket-4712 is Full. Create a fresh Limited one:")
+			fmt.Fprintln(&b, "  kubectl create -n acme -f - <<<'{\"apiVersion\":\"supportaccess.io/v1alpha1\",\"kind\":\"SupportAccessGrant\",\"metadata\":{\"name\":\"ticket-4713\"},\"spec\":{\"accessLevel\":\"Limited\"}}'")
+			fmt.Fprintln(&b, "  kubectl get secret -n acme ticket-4713-credentials -o go-template='{{.data.email|base64decode}}{{\"\\n\"}}{{.data.password|base64decode}}{{\"\\n\"}}'")
+			fmt.Fprintf(&b, "  #    Open %s/dashboard and log in with those: the dashboard and settings open, while\n", appURL)
+			fmt.Fprintf(&b, "  #    %s/messages (and /contacts, /campaigns, /inbox) say \"This page needs Full access\".\n", appURL)
+			fmt.Fprintln(&b, "  #    Log out (top right), log in with ticket-4712's credentials (Full): the PII pages open.")
+			fmt.Fprintln(&b, "  kubectl get secret -n acme ticket-4712-credentials -o go-template='{{.data.email|base64decode}}{{\"\\n\"}}{{.data.password|base64decode}}{{\"\\n\"}}'")
+			fmt.Fprintln(&b, "  #    Revoke it and click any link: the page says the support access has ended.")
+			fmt.Fprintln(&b, "  kubectl patch sag -n acme ticket-4712 --type merge -p '{\"spec\":{\"revoked\":true}}'")
+		}
 	} else {
 		fmt.Fprintln(&b, "  kubectl get supportaccess -A")
 	}

@@ -58,8 +58,10 @@ const (
 type options struct {
 	assets   string
 	manager  string
+	caddy    string
 	stateDir string
 	authPort int
+	appPort  int
 	samples  bool
 }
 
@@ -67,8 +69,10 @@ func main() {
 	var o options
 	flag.StringVar(&o.assets, "assets", "", "directory with etcd, kube-apiserver, kube-controller-manager and kubectl (default $KUBEBUILDER_ASSETS, else the newest bin/k8s/<version>)")
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary to run")
+	flag.StringVar(&o.caddy, "caddy", "", "the Caddy binary of the demo web app's gateway (make caddy); empty runs no web app")
 	flag.StringVar(&o.stateDir, "state-dir", "bin/local", "where the kubeconfig, configuration and control-plane logs go")
 	flag.IntVar(&o.authPort, "auth-port", 8444, "local port of the manager's auth service (kube-apiserver's token webhook)")
+	flag.IntVar(&o.appPort, "app-port", 8090, "local port of the demo web app's gateway (Caddy with forward auth)")
 	flag.BoolVar(&o.samples, "samples", true, "create the samples' namespace and print the commands to try them")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -141,8 +145,23 @@ func run(o options) int {
 			return 1
 		}
 	}
+	if err := applyPageRules(stopping, cluster); err != nil {
+		if stopping.Err() != nil {
+			return 0
+		}
+		logf("%v", err)
+		return 1
+	}
 	if stopping.Err() != nil {
 		return 0
+	}
+	var app *webApp
+	if o.caddy != "" {
+		if app, err = startWebApp(stopping, o); err != nil {
+			logf("%v", err)
+			return 1
+		}
+		defer app.stop()
 	}
 
 	// The admission webhooks, registered the way envtest does it: the generated configurations
@@ -158,13 +177,13 @@ func run(o options) int {
 	}
 	defer func() { _ = webhooks.Cleanup() }()
 	logf("registered the admission webhooks at https://127.0.0.1:%d", webhookPort)
-	return runManager(stopping, force, cluster, o, webhooks.LocalServingCertDir)
+	return runManager(stopping, force, cluster, o, webhooks.LocalServingCertDir, app)
 }
 
 // resolve makes the paths absolute, so that the banner's paths work from any directory, and checks what
 // can be checked now rather than after the control plane's start-up.
 func (o *options) resolve() error {
-	for _, path := range []string{crdDir, supportUserRoles, samplesNamespace} {
+	for _, path := range []string{crdDir, supportUserRoles, samplesNamespace, pageRulesManifest} {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("%w (run from the repository's top directory)", err)
 		}
@@ -175,6 +194,14 @@ func (o *options) resolve() error {
 	}
 	if info, err := os.Stat(o.manager); err != nil || info.IsDir() || info.Mode().Perm()&0o111 == 0 {
 		return fmt.Errorf("--manager %s is not an executable file (run `make build`)", o.manager)
+	}
+	if o.caddy != "" {
+		if o.caddy, err = filepath.Abs(o.caddy); err != nil {
+			return fmt.Errorf("resolve --caddy: %w", err)
+		}
+		if info, err := os.Stat(o.caddy); err != nil || info.IsDir() {
+			return fmt.Errorf("--caddy %s is not a file (run `make caddy`)", o.caddy)
+		}
 	}
 	if o.stateDir, err = filepath.Abs(o.stateDir); err != nil {
 		return fmt.Errorf("resolve --state-dir: %w", err)
@@ -187,7 +214,7 @@ func (o *options) resolve() error {
 
 // runManager runs the manager against the cluster until it exits or stopping ends, and returns
 // run's exit code.
-func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options, webhookCertDir string) int {
+func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options, webhookCertDir string, app *webApp) int {
 	args := []string{
 		"--kubeconfig", cluster.KubeconfigPath,
 		"--auth-bind-address", "127.0.0.1:" + strconv.Itoa(o.authPort),
@@ -197,6 +224,9 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 		"--webhook-cert-dir", webhookCertDir,
 		"--webhook-port", strconv.Itoa(webhookPort),
 		"--login-domain", loginDomain,
+		// The gateway is on loopback: every browser login arrives from it (SPEC §5.5).
+		"--auth-trusted-proxies", "127.0.0.1/32",
+		"--page-rules-configmap", operatorNamespace + "/" + pageRulesName,
 	}
 	m, err := startManager(o.manager, args)
 	if err != nil {
@@ -204,7 +234,7 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 		return 1
 	}
 	logf("manager started (pid %d): %s", m.pid(), o.manager)
-	go printBannerWhenReady(stopping, m, cluster, o)
+	go printBannerWhenReady(stopping, m, cluster, o, app)
 
 	select {
 	case <-stopping.Done():
