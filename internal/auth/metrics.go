@@ -32,7 +32,8 @@ var (
 	}, []string{"result"})
 	checksTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "supportaccess_auth_token_checks_total",
-		Help: "Token checks by endpoint (tokenreview, session, logout) and result (valid, unknown, grant_invalid, credentials_replaced, idle, lifetime, malformed).",
+		Help: "Token checks by endpoint (tokenreview, session, logout, forward_auth) and result (valid, unknown, grant_invalid, " +
+			"credentials_replaced, idle, lifetime, malformed, clock_skew, wrong_kind; forward_auth also other_account, limited).",
 	}, []string{"endpoint", "result"})
 	checkDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "supportaccess_auth_check_duration_seconds",

@@ -40,7 +40,9 @@ func TestPageRulesAreWatched(t *testing.T) {
 		sag.Spec.AccessLevel = supportaccessv1alpha1.AccessLevelLimited
 	})
 	cookie := serviceA.browserLogin(t, grant)
-	settings := func() int { return serviceA.forward(t, ns, http.MethodGet, "/settings/billing", cookie, nil).StatusCode }
+	settings := func() int {
+		return serviceA.forward(t, ns, http.MethodGet, "/settings/billing", cookie, nil).StatusCode
+	}
 	g.Expect(settings()).To(Equal(http.StatusOK))
 
 	setRules := func(rules string) {

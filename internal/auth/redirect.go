@@ -66,7 +66,8 @@ func safeReturnPath(p string) bool {
 			return false
 		}
 	}
-	lower := strings.ToLower(p)
+	// Only the path: a query may hold encoded slashes (/search?q=a%2Fb), and cannot change the host.
+	lower := strings.ToLower(path)
 	for _, encoded := range []string{"%2f", "%5c", "%2e", "%00", "%09", "%0a", "%0d"} {
 		if strings.Contains(lower, encoded) {
 			return false

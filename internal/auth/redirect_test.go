@@ -31,6 +31,8 @@ func TestReturnURL(t *testing.T) {
 		{"/dashboard", "/dashboard"},
 		{"/messages?page=2&sort=desc", "/messages?page=2&sort=desc"},
 		{"/search?q=%20x", "/search?q=%20x"},
+		{"/search?q=a%2Fb", "/search?q=a%2Fb"},
+		{"/search?q=a%0Ab", "/search?q=a%0Ab"},
 		{"https://app.example.com/settings", "https://app.example.com/settings"},
 		{"http://localhost:8080/inbox", "http://localhost:8080/inbox"},
 		{"https://APP.example.com/x", "https://APP.example.com/x"},
