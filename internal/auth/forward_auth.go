@@ -140,12 +140,12 @@ func (a *Service) forwardSession(r *http.Request, orig originalRequest) (Identit
 		id, result := a.check(token, session.KindAPI, now, true)
 		return id, result, session.KindAPI
 	}
-	c, err := r.Cookie(CookieName)
-	if err != nil {
+	token, ok := cookieToken(r)
+	if !ok {
 		return Identity{}, resultUnknown, session.KindBrowser
 	}
 	activity := r.Header.Get("Sec-Fetch-Mode") == "navigate" || (orig.method != http.MethodGet && orig.method != http.MethodHead)
-	id, result := a.check(c.Value, session.KindBrowser, now, activity)
+	id, result := a.check(token, session.KindBrowser, now, activity)
 	return id, result, session.KindBrowser
 }
 
@@ -184,11 +184,11 @@ func (a *Service) forwardLogin(w http.ResponseWriter, r *http.Request, orig orig
 // endedReason says why a cookie's session is gone from the store: its access ended (revoked,
 // expired, deleted, re-issued) or it was logged out or ended by an admin (no reason).
 func (a *Service) endedReason(r *http.Request) string {
-	c, err := r.Cookie(CookieName)
-	if err != nil {
+	token, ok := cookieToken(r)
+	if !ok {
 		return ""
 	}
-	sess, ok := a.sessions.Ended(session.HashToken(c.Value))
+	sess, ok := a.sessions.Ended(session.HashToken(token))
 	if !ok {
 		return ""
 	}

@@ -51,29 +51,42 @@ func init() {
 type authMetrics struct {
 	tokenReviewValid   prometheus.Counter
 	tokenReviewLatency prometheus.Observer
+	forwardAuthValid   prometheus.Counter
+	forwardAuthLatency prometheus.Observer
 }
 
 func newAuthMetrics() *authMetrics {
 	return &authMetrics{
 		tokenReviewValid:   checksTotal.WithLabelValues("tokenreview", resultValid),
 		tokenReviewLatency: checkDuration.WithLabelValues("tokenreview"),
+		forwardAuthValid:   checksTotal.WithLabelValues("forward_auth", resultValid),
+		forwardAuthLatency: checkDuration.WithLabelValues("forward_auth"),
 	}
 }
 
 func (m *authMetrics) login(result string) { loginsTotal.WithLabelValues(result).Inc() }
 
 func (m *authMetrics) check(endpoint, result string, took time.Duration) {
-	if endpoint == "tokenreview" {
-		if result == resultValid {
-			m.tokenReviewValid.Inc()
-		} else {
-			checksTotal.WithLabelValues(endpoint, result).Inc()
-		}
-		m.tokenReviewLatency.Observe(took.Seconds())
+	switch endpoint {
+	case "tokenreview":
+		m.hot(m.tokenReviewValid, m.tokenReviewLatency, endpoint, result, took)
+		return
+	case "forward_auth":
+		m.hot(m.forwardAuthValid, m.forwardAuthLatency, endpoint, result, took)
 		return
 	}
 	checksTotal.WithLabelValues(endpoint, result).Inc()
 	checkDuration.WithLabelValues(endpoint).Observe(took.Seconds())
+}
+
+// hot records a check of a hot-path endpoint: its common series are resolved once.
+func (m *authMetrics) hot(valid prometheus.Counter, latency prometheus.Observer, endpoint, result string, took time.Duration) {
+	if result == resultValid {
+		valid.Inc()
+	} else {
+		checksTotal.WithLabelValues(endpoint, result).Inc()
+	}
+	latency.Observe(took.Seconds())
 }
 
 // sessionCollector reports live sessions at scrape time from the store.

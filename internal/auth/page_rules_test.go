@@ -117,3 +117,31 @@ func TestForwardAuthPathModeRefusesNonCanonicalPaths(t *testing.T) {
 		t.Errorf("a canonical path without a session: status %d, want 401", rec.Code)
 	}
 }
+
+// Forward auth costs what /tokenreview costs (SPEC §5.5): no API call and a handful of allocations,
+// most of them net/http's own (the recorder, the header map).
+func TestForwardAuthAllocations(t *testing.T) {
+	ns := newNamespace(t)
+	grant := issueGrant(t, ns, "full", func(sag *supportaccessv1alpha1.SupportAccessGrant) {
+		sag.Spec.AccessLevel = supportaccessv1alpha1.AccessLevelFull
+	})
+	cookie := serviceA.browserLogin(t, grant)
+	h := serviceA.svc.Handler()
+	req := httptest.NewRequest(http.MethodGet, ForwardAuthPath+ns, nil)
+	req.Header.Set("X-Forwarded-Method", "GET")
+	req.Header.Set("X-Forwarded-Uri", "/messages/42?page=2")
+	req.Header.Set("Cookie", "theme=dark; "+CookieName+"="+cookie)
+	var code int
+	allocs := testing.AllocsPerRun(200, func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		code = rec.Code
+	})
+	if code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	t.Logf("%.0f allocations per allowed forward-auth request (httptest's recorder included)", allocs)
+	if allocs > 12 {
+		t.Errorf("%.0f allocations per request, want at most 12", allocs)
+	}
+}
