@@ -21,10 +21,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
@@ -144,4 +149,31 @@ func TestForwardAuthAllocations(t *testing.T) {
 	if allocs > 12 {
 		t.Errorf("%.0f allocations per request, want at most 12", allocs)
 	}
+}
+
+// The page rules' cache runs on every replica, not only on the leader: the manager starts a runnable
+// that does not say so on the leader only. This replica never leads (another holds the lock).
+func TestPageRulesOnAReplicaThatDoesNotLead(t *testing.T) {
+	g := NewWithT(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := newNamespace(t)
+	lock := &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "leader"},
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("another-replica"), LeaseDurationSeconds: ptr.To[int32](3600),
+			AcquireTime: &metav1.MicroTime{Time: time.Now()}, RenewTime: &metav1.MicroTime{Time: time.Now()}},
+	}
+	g.Expect(k8s.Create(ctx, lock)).To(Succeed())
+	standby, err := startServiceWith(ctx, restConfig, func(o *ctrl.Options) {
+		o.LeaderElection, o.LeaderElectionID, o.LeaderElectionNamespace = true, lock.Name, ns
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	defer standby.stop()
+	g.Eventually(standby.svc.pageRules.Loaded, eventually, poll).Should(BeTrue(), "a replica that does not lead reads the page rules too")
+	limited := issueGrant(t, ns, "limited", func(sag *supportaccessv1alpha1.SupportAccessGrant) {
+		sag.Spec.AccessLevel = supportaccessv1alpha1.AccessLevelLimited
+	})
+	cookie := serviceA.browserLogin(t, limited)
+	g.Eventually(func() int { return standby.forward(t, ns, http.MethodGet, "/dashboard", cookie, nil).StatusCode }, eventually, poll).
+		Should(Equal(http.StatusOK))
 }

@@ -111,6 +111,14 @@ func watchPageRules(ctx context.Context, mgr ctrl.Manager, name types.Namespaced
 	return reg.HasSynced, c, nil
 }
 
+// everyReplica runs a cache on every replica: a cache built with ByObject does not say whether it
+// needs leader election, and the manager then starts it on the leader only, leaving the other
+// replicas' forward auth on the fail-closed rules (every page Full-only).
+type everyReplica struct{ cache.Cache }
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable.
+func (everyReplica) NeedLeaderElection() bool { return false }
+
 // Setup builds the auth service on mgr's cache and client, and adds it, its activity flusher (every
 // replica) and its maintenance loop (leader only) to mgr.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
@@ -204,7 +212,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 			return nil, err
 		}
 		svc.pageRulesSynced = synced
-		if err := mgr.Add(rulesCache); err != nil {
+		if err := mgr.Add(everyReplica{rulesCache}); err != nil {
 			return nil, fmt.Errorf("add page rules cache: %w", err)
 		}
 	}

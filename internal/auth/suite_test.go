@@ -149,13 +149,22 @@ type testService struct {
 }
 
 func startService(ctx context.Context, cfg *rest.Config, mutate ...func(*Options)) (*testService, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	return startServiceWith(ctx, cfg, nil, mutate...)
+}
+
+// startServiceWith starts a service whose manager options mgrOpts may change (leader election).
+func startServiceWith(ctx context.Context, cfg *rest.Config, mgrOpts func(*ctrl.Options), mutate ...func(*Options)) (*testService, error) {
+	opts := ctrl.Options{
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Cache:                  controllers.CacheOptions(),
 		Client:                 controllers.ClientOptions(),
-	})
+	}
+	if mgrOpts != nil {
+		mgrOpts(&opts)
+	}
+	mgr, err := ctrl.NewManager(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
