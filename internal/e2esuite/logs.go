@@ -154,4 +154,6 @@ func (s *Suite) SaveLogs(dir string) error {
 	return errors.Join(errs...)
 }
 
-func (s *Suite) logs() []string { return []string{s.ManagerLog, s.ControlPlaneLog} }
+func (s *Suite) logs() []string {
+	return append(append([]string(nil), s.ManagerLogs...), s.ControlPlaneLog)
+}

@@ -36,14 +36,13 @@ import (
 
 // Start builds the manager while the control plane starts in dir (the two take about as long,
 // and neither needs the other), installs the support users' ClusterRoles and, when asked, the
-// operator's namespace, registers the admission webhooks, then runs the manager and waits for its
-// probes. The returned suite is never nil, so that the caller can stop what did start.
+// operator's namespace and the options' manifests, registers the admission webhooks, then runs the
+// manager's replicas and waits for their probes. The returned suite is never nil, so that the caller can stop what did start.
 func Start(dir string, opts Options) (*Suite, error) {
 	s := &Suite{
 		opts:            opts,
 		CacheDir:        filepath.Join(dir, "kubectl-cache"),
 		TokenKubeconfig: filepath.Join(dir, "token.kubeconfig"),
-		ManagerLog:      filepath.Join(dir, "manager.log"),
 		ControlPlaneLog: filepath.Join(dir, "control-plane.log"),
 		AuthClient:      &http.Client{Timeout: CommandTimeout},
 	}
@@ -51,15 +50,21 @@ func Start(dir string, opts Options) (*Suite, error) {
 	if err != nil {
 		return s, err
 	}
-	authAddr, err := managerproc.FreeAddress()
-	if err != nil {
-		return s, err
+	// Every replica's addresses now: kube-apiserver starts with the first one's auth URL.
+	for i := range max(opts.Replicas, 1) {
+		authAddr, err := managerproc.FreeAddress()
+		if err != nil {
+			return s, err
+		}
+		probeAddr, err := managerproc.FreeAddress()
+		if err != nil {
+			return s, err
+		}
+		s.AuthURLs = append(s.AuthURLs, "http://"+authAddr)
+		s.ProbeURLs = append(s.ProbeURLs, "http://"+probeAddr)
+		s.ManagerLogs = append(s.ManagerLogs, filepath.Join(dir, replicaName(i)+".log"))
 	}
-	probeAddr, err := managerproc.FreeAddress()
-	if err != nil {
-		return s, err
-	}
-	s.AuthURL, s.ProbeURL = "http://"+authAddr, "http://"+probeAddr
+	s.AuthURL, s.ProbeURL, s.ManagerLog = s.AuthURLs[0], s.ProbeURLs[0], s.ManagerLogs[0]
 
 	ctx, cancel := context.WithCancel(context.Background())
 	type built struct {
@@ -110,6 +115,11 @@ func Start(dir string, opts Options) (*Suite, error) {
 			return s, err
 		}
 	}
+	for _, manifest := range opts.Manifests {
+		if r := s.Kubectl(ctx, s.Cluster.KubeconfigPath, "", manifest, "apply", "-f", "-"); r.Err != nil {
+			return s, fmt.Errorf("apply a manifest of the suite's options: %v\n%s", r.Err, r.Stderr)
+		}
+	}
 	webhookPort, err := s.registerWebhooks()
 	if err != nil {
 		return s, err
@@ -119,6 +129,53 @@ func Start(dir string, opts Options) (*Suite, error) {
 	if b.err != nil {
 		return s, b.err
 	}
+	began = time.Now()
+	for i := range s.AuthURLs {
+		args, err := s.managerArgs(i, webhookPort)
+		if err != nil {
+			return s, err
+		}
+		m, err := managerproc.Start(b.path, s.ManagerLogs[i], args)
+		if err != nil {
+			return s, err
+		}
+		m.Name = replicaName(i)
+		s.Managers = append(s.Managers, m)
+	}
+	s.Manager = s.Managers[0]
+	for i, m := range s.Managers {
+		if err := m.WaitReady(ctx, startTimeout, s.ProbeURLs[i]+"/readyz", s.AuthURLs[i]+"/healthz"); err != nil {
+			return s, err
+		}
+	}
+	if len(s.Managers) == 1 {
+		s.printf("manager ready in %s", time.Since(began).Round(time.Millisecond))
+	} else {
+		s.printf("%d manager replicas ready in %s", len(s.Managers), time.Since(began).Round(time.Millisecond))
+	}
+	return s, nil
+}
+
+// replicaName names replica i's process and log: "manager", then "manager-2", "manager-3".
+func replicaName(i int) string {
+	if i == 0 {
+		return "manager"
+	}
+	return "manager-" + strconv.Itoa(i+1)
+}
+
+// managerArgs are replica i's arguments. The first serves the registered admission webhooks on
+// webhookPort; the others serve them on ports of their own, which kube-apiserver does not call.
+func (s *Suite) managerArgs(i int, webhookPort string) ([]string, error) {
+	authAddr := strings.TrimPrefix(s.AuthURLs[i], "http://")
+	probeAddr := strings.TrimPrefix(s.ProbeURLs[i], "http://")
+	if i > 0 {
+		addr, err := managerproc.FreeAddress()
+		if err != nil {
+			return nil, err
+		}
+		_, webhookPort, _ = net.SplitHostPort(addr)
+	}
 	args := []string{
 		"--kubeconfig", s.Cluster.KubeconfigPath,
 		"--auth-bind-address", authAddr,
@@ -127,20 +184,24 @@ func Start(dir string, opts Options) (*Suite, error) {
 		"--webhook-cert-dir", s.webhooks.LocalServingCertDir,
 		"--webhook-port", webhookPort,
 		"--login-domain", LoginDomain,
-		"--leader-elect=false",
 	}
-	if opts.OperatorNamespace != "" {
-		args = append(args, "--operator-namespace", opts.OperatorNamespace)
+	if len(s.AuthURLs) > 1 {
+		ns := s.opts.OperatorNamespace
+		if ns == "" {
+			ns = "default"
+		}
+		args = append(args, "--leader-elect", "--leader-election-namespace", ns)
+	} else {
+		args = append(args, "--leader-elect=false")
 	}
-	began = time.Now()
-	if s.Manager, err = managerproc.Start(b.path, s.ManagerLog, args); err != nil {
-		return s, err
+	if s.opts.OperatorNamespace != "" {
+		args = append(args, "--operator-namespace", s.opts.OperatorNamespace)
 	}
-	if err := s.Manager.WaitReady(ctx, startTimeout, s.ProbeURL+"/readyz", s.AuthURL+"/healthz"); err != nil {
-		return s, err
+	args = append(args, s.opts.ManagerArgs...)
+	if i < len(s.opts.ReplicaArgs) {
+		args = append(args, s.opts.ReplicaArgs[i]...)
 	}
-	s.printf("manager ready in %s", time.Since(began).Round(time.Millisecond))
-	return s, nil
+	return args, nil
 }
 
 // registerWebhooks registers the admission webhooks as make run-local does: the generated

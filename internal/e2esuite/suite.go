@@ -65,15 +65,35 @@ type Options struct {
 	// --operator-namespace: the manager creates its keyring Secret there on first start, so a suite
 	// that checks who may read it knows where it is. Unset, the manager picks its default.
 	OperatorNamespace string
+	// Replicas is how many manager processes run against the one control plane, as a Deployment's
+	// replicas do (0 means 1). Each has its own auth service (Suite.AuthURLs); kube-apiserver's
+	// token webhook is the first's. With more than one, leader election is on (its Lease in
+	// OperatorNamespace, else "default"), so that one replica reconciles and every one serves.
+	Replicas int
+	// ManagerArgs are appended to every replica's arguments; a flag given again wins over the
+	// harness's own.
+	ManagerArgs []string
+	// ReplicaArgs[i], when there is one, is appended to replica i's arguments after ManagerArgs:
+	// for replicas that differ, such as one auth service per gateway header set.
+	ReplicaArgs [][]string
+	// Manifests are applied with kubectl once OperatorNamespace exists, before the admission
+	// webhooks are registered and the managers start: what the managers must find when they start
+	// (the page rules' ConfigMap, and its namespace).
+	Manifests []string
 }
 
 // Suite is the running system under test, started once by Main.
 type Suite struct {
 	Cluster *localcluster.Cluster
-	Manager *managerproc.Process
+	Manager *managerproc.Process // the first replica, Managers[0]
+	// Managers are the replicas (Options.Replicas) in order; AuthURLs, ProbeURLs and ManagerLogs
+	// are theirs, index for index.
+	Managers []*managerproc.Process
 
-	AuthURL   string // the manager's auth service, plain HTTP on loopback
-	ProbeURL  string // the manager's health probes
+	AuthURL   string // the first replica's auth service, plain HTTP on loopback
+	ProbeURL  string // the first replica's health probes
+	AuthURLs  []string
+	ProbeURLs []string
 	APIServer string // kube-apiserver's URL, without a trailing "/", for paths to be appended
 	CAData    []byte // kube-apiserver's serving CA
 	CacheDir  string // kubectl's discovery cache, kept out of $HOME
@@ -87,7 +107,8 @@ type Suite struct {
 	// an address of its own (ClientFrom), so as not to spend that budget for the whole suite.
 	AuthClient *http.Client
 
-	ManagerLog      string
+	ManagerLog      string // the first replica's, ManagerLogs[0]
+	ManagerLogs     []string
 	ControlPlaneLog string
 
 	// Secrets is what must not leak; CheckNoLeaks looks for it once everything has stopped.
@@ -158,8 +179,10 @@ func Main(m *testing.M, opts Options, use func(*Suite)) int {
 // half-way), then the control plane, and checks that none of their processes is left.
 func (s *Suite) Stop() error {
 	var errs []error
-	if s.Manager != nil {
-		if err := s.Manager.Stop(managerStopGrace); err != nil {
+	// The last replica first: the first started first and most likely leads, and a leader stopped
+	// first would hand the controllers to a replica about to stop.
+	for i := len(s.Managers) - 1; i >= 0; i-- {
+		if err := s.Managers[i].Stop(managerStopGrace); err != nil {
 			errs = append(errs, err)
 		}
 	}
