@@ -140,6 +140,8 @@ func TestDefaultRenders(t *testing.T) {
 	unprefixed := map[string]bool{
 		namespace: true, "supportaccess-limited": true, "supportaccess-full": true, "supportaccess-limited-default": true,
 		"supportaccessgrants.supportaccess.io": true, "accountsessionpolicies.supportaccess.io": true,
+		// The manager's --page-rules-configmap default (docs/gateways.md).
+		"support-access-page-rules": true,
 	}
 	seen := map[string]bool{}
 	for _, u := range m {
@@ -162,7 +164,7 @@ func TestDefaultRenders(t *testing.T) {
 	for kind, n := range map[string]int{
 		"Namespace": 1, "CustomResourceDefinition": 2, "ServiceAccount": 1, "Deployment": 1, "Service": 3,
 		"PodDisruptionBudget": 1, "NetworkPolicy": 3, "Certificate": 2, "Issuer": 1,
-		"MutatingWebhookConfiguration": 1, "ValidatingWebhookConfiguration": 1,
+		"MutatingWebhookConfiguration": 1, "ValidatingWebhookConfiguration": 1, "ConfigMap": 1,
 	} {
 		g.Expect(m.kind(kind)).To(HaveLen(n), "%s objects", kind)
 	}

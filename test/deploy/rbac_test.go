@@ -150,7 +150,9 @@ func TestManagerRBAC(t *testing.T) {
 	managerRole := binding{"ClusterRole", namePrefix + "manager-role", ""}
 	metricsAuthRole := binding{"ClusterRole", namePrefix + "metrics-auth-role", ""}
 	leaderElectionRole := binding{"Role", namePrefix + "leader-election-role", namespace}
-	g.Expect(bound).To(ConsistOf(managerRole, metricsAuthRole, leaderElectionRole), "the manager's roles")
+	// The page rules' ConfigMap, in the manager's own namespace only (generated from a marker).
+	pageRulesRole := binding{"Role", namePrefix + "manager-role", namespace}
+	g.Expect(bound).To(ConsistOf(managerRole, metricsAuthRole, leaderElectionRole, pageRulesRole), "the manager's roles")
 
 	rules := map[binding][]rbacv1.PolicyRule{}
 	for _, b := range bound {
@@ -170,9 +172,13 @@ func TestManagerRBAC(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	generated, err := decodeManifest(data)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(generated).To(HaveLen(1))
+	g.Expect(generated).To(HaveLen(2))
 	g.Expect(rules[managerRole]).To(Equal(typed[rbacv1.ClusterRole](g, generated[0]).Rules),
 		"the deployed manager-role differs from config/rbac/role.yaml (run `make manifests`)")
+	g.Expect(rules[pageRulesRole]).To(Equal(typed[rbacv1.Role](g, generated[1]).Rules),
+		"the deployed manager Role differs from config/rbac/role.yaml (run `make manifests`)")
+	g.Expect(rules[pageRulesRole]).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"},
+		Verbs: []string{"get", "list", "watch"}}}), "the manager reads ConfigMaps of its own namespace, nothing else there")
 
 	supportRoles := []string{mg.value(g, "limited-cluster-role"), mg.value(g, "full-cluster-role")}
 	for b, rs := range rules {
