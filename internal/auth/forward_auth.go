@@ -91,17 +91,21 @@ func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	hdr := w.Header()
 	hdr["Cache-Control"] = cacheNoStore
-	// Whatever the answer, the identity headers are there: empty unless allowed.
-	(*identityHeaders)(nil).set(hdr)
+	// Whatever the answer, the identity headers are there: empty unless allowed. Each is written
+	// once (a refusal writes them empty, first thing): a header map past 8 entries grows on every
+	// further assignment, even of a key it holds.
+	refused := func() { (*identityHeaders)(nil).set(hdr) }
 
 	orig, err := parseOriginalRequest(r, a.forwardHeaders)
 	if err != nil {
+		refused()
 		a.metrics.check("forward_auth", resultMalformed, time.Since(start))
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	path, err := pagerules.CanonicalPath(orig.uri)
 	if err != nil {
+		refused()
 		a.metrics.check("forward_auth", resultMalformed, time.Since(start))
 		http.Error(w, "the request path is not canonical: "+err.Error(), http.StatusBadRequest)
 		return
@@ -109,18 +113,21 @@ func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 
 	id, result, kind := a.forwardSession(r, orig)
 	if result != resultValid {
+		refused()
 		a.metrics.check("forward_auth", result, time.Since(start))
 		a.forwardLogin(w, r, orig, result, kind)
 		return
 	}
 	g := id.Grant
 	if g.Namespace != orig.account {
+		refused()
 		a.metrics.check("forward_auth", "other_account", time.Since(start))
 		a.forbidden(w, "This support access is for another account",
 			"You are logged in with support access to a different account. Log out, then log in with this account's credentials.")
 		return
 	}
 	if need := a.pageRules.Current().Required(orig.method, path); need == pagerules.Full && g.AccessLevel != supportaccessv1alpha1.AccessLevelFull {
+		refused()
 		a.metrics.check("forward_auth", "limited", time.Since(start))
 		a.forbidden(w, "This page needs Full access",
 			"This page holds personal data (such as message history, contacts, campaigns or the inbox). Your support access is Limited, which excludes it. Ask the account admin for Full access if you need it.")

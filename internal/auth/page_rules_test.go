@@ -146,8 +146,8 @@ func TestForwardAuthAllocations(t *testing.T) {
 		t.Fatalf("status %d", code)
 	}
 	t.Logf("%.0f allocations per allowed forward-auth request (httptest's recorder included)", allocs)
-	if allocs > 12 {
-		t.Errorf("%.0f allocations per request, want at most 12", allocs)
+	if allocs > 9 {
+		t.Errorf("%.0f allocations per request, want at most 9", allocs)
 	}
 }
 

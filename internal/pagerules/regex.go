@@ -28,32 +28,58 @@ import (
 // /MESSAGES would then slip past a rule the app still applies to it.
 var errCaseSensitive = errors.New("must not turn off case-insensitive matching with (?-i)")
 
-// compileRegex checks a pathRegex (Go RE2 syntax) and compiles it case-insensitively.
-func compileRegex(expr string) (*regexp.Regexp, error) {
+// compileRegex checks a pathRegex (Go RE2 syntax) and compiles it case-insensitively. It also
+// returns the literal text every match must start the path with, when the expression is anchored
+// at the start and begins with a literal (ASCII letters lower-cased, for foldPrefixLen), else "".
+func compileRegex(expr string) (*regexp.Regexp, string, error) {
+	re, tree, err := compileFolded(expr)
+	if err != nil {
+		return nil, "", err
+	}
+	return re, anchoredLiteral(tree), nil
+}
+
+// anchoredLiteral returns the literal that follows a leading ^ in tree (parsed with (?i)), or "".
+// A path that does not start with it under case folding cannot match (the regex's (?i) folds
+// literals by Unicode simple folding, as foldPrefixLen does), so the regex need not run: a cheap
+// refusal on the forward-auth hot path, never a different answer (TestAnchoredLiteralNeverRefusesAMatch).
+func anchoredLiteral(tree *syntax.Regexp) string {
+	if tree.Op != syntax.OpConcat || len(tree.Sub) < 2 || tree.Sub[0].Op != syntax.OpBeginText {
+		return ""
+	}
+	lit := tree.Sub[1]
+	if lit.Op != syntax.OpLiteral || lit.Flags&syntax.FoldCase == 0 {
+		return ""
+	}
+	return lowerASCIIString(string(lit.Rune))
+}
+
+// compileFolded is compileRegex without the literal.
+func compileFolded(expr string) (*regexp.Regexp, *syntax.Regexp, error) {
 	if expr == "" {
-		return nil, errors.New("empty")
+		return nil, nil, errors.New("empty")
 	}
 	if len(expr) > MaxRegexLength {
-		return nil, fmt.Errorf("too long: %d bytes, at most %d", len(expr), MaxRegexLength)
+		return nil, nil, fmt.Errorf("too long: %d bytes, at most %d", len(expr), MaxRegexLength)
 	}
 	// Parse the expression as written first, so a syntax error quotes the operator's text and
 	// not the (?i) prepended to it.
 	if _, err := syntax.Parse(expr, syntax.Perl); err != nil {
-		return nil, fmt.Errorf("invalid: %w", err)
+		return nil, nil, fmt.Errorf("invalid: %w", err)
 	}
 	folded := "(?i)" + expr
 	tree, err := syntax.Parse(folded, syntax.Perl)
 	if err != nil {
-		return nil, fmt.Errorf("invalid: %w", err)
+		return nil, nil, fmt.Errorf("invalid: %w", err)
 	}
 	if !foldsCase(tree) {
-		return nil, errCaseSensitive
+		return nil, nil, errCaseSensitive
 	}
 	re, err := regexp.Compile(folded)
 	if err != nil {
-		return nil, fmt.Errorf("invalid: %w", err)
+		return nil, nil, fmt.Errorf("invalid: %w", err)
 	}
-	return re, nil
+	return re, tree, nil
 }
 
 // foldsCase reports whether every literal and character class in re matches case-insensitively.

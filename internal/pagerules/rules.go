@@ -118,11 +118,11 @@ func compileRule(d *ruleDocument) (rule, error) {
 		}
 		r.prefix, r.all = prefix, prefix == "/"
 	case d.PathRegex != nil:
-		re, err := compileRegex(*d.PathRegex)
+		re, lit, err := compileRegex(*d.PathRegex)
 		if err != nil {
 			return r, &fieldError{field: ".pathRegex", err: err}
 		}
-		r.re = re
+		r.re, r.reLiteral = re, lit
 	default:
 		return r, fieldErr("", "one of pathPrefix or pathRegex is required")
 	}

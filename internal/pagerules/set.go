@@ -30,11 +30,13 @@ type Set struct {
 
 // rule is one compiled entry of the rules list.
 type rule struct {
-	prefix  string         // decoded, ASCII letters lower-cased; used when re is nil
-	all     bool           // the prefix is "/", which covers every path
-	re      *regexp.Regexp // compiled with (?i); nil for a prefix rule
-	methods []string       // upper-case tokens; nil means every method
-	level   AccessLevel
+	prefix string         // decoded, ASCII letters lower-cased; used when re is nil
+	all    bool           // the prefix is "/", which covers every path
+	re     *regexp.Regexp // compiled with (?i); nil for a prefix rule
+	// reLiteral is what every match of re starts with (anchoredLiteral), or "".
+	reLiteral string
+	methods   []string // upper-case tokens; nil means every method
+	level     AccessLevel
 }
 
 // failClosed is the set in force before any rules were loaded: no rules, every page needs Full.
@@ -88,6 +90,11 @@ func (r *rule) matchesMethod(method string) bool {
 // whose next byte continues the segment's name.
 func (r *rule) matchesPath(path string) bool {
 	if r.re != nil {
+		if r.reLiteral != "" {
+			if _, ok := foldPrefixLen(path, r.reLiteral); !ok {
+				return false
+			}
+		}
 		return r.re.MatchString(path)
 	}
 	if r.all {
