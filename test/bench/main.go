@@ -58,6 +58,7 @@ var scenarios = []scenario{
 	{"expiry", "Expiry precision", runExpiry},
 	{"revoke", "Revoke propagation", runRevoke},
 	{"tokenreview", "TokenReview throughput and latency", runTokenReview},
+	{"forwardauth", "Forward auth throughput and latency", runForwardAuth},
 	{"churn", "Steady churn", runChurn},
 	{"login", "Login cost", runLogin},
 	{"memory", "Manager memory", runMemory},
@@ -75,6 +76,9 @@ type options struct {
 	trConcurrency    []int
 	trDuration       time.Duration
 	trSessions       int
+	faConcurrency    []int
+	faDuration       time.Duration
+	faSessions       int
 	churnRate        float64
 	churnDuration    time.Duration
 	churnGrants      int
@@ -122,7 +126,7 @@ func main() {
 
 func parseFlags() (options, error) {
 	var o options
-	var names, sizes, conc string
+	var names, sizes, conc, faConc string
 	flag.StringVar(&names, "scenarios", "", "Comma-separated scenarios to run (empty or all: every one): "+scenarioNames())
 	flag.StringVar(&sizes, "sizes", "1000,10000", "Grant counts: issue runs at each, memory measures at each; the smallest is the default of the other scenarios.")
 	flag.IntVar(&o.clients, "clients", 32, "Concurrent clients creating grants (and writing the baseline's objects).")
@@ -134,6 +138,9 @@ func parseFlags() (options, error) {
 	flag.StringVar(&conc, "tokenreview-concurrency", "1,4,16,64", "Closed-loop concurrencies of the tokenreview scenario.")
 	flag.DurationVar(&o.trDuration, "tokenreview-duration", 5*time.Second, "Measurement time of each tokenreview load run (after 1s of warm-up).")
 	flag.IntVar(&o.trSessions, "tokenreview-sessions", 100, "Session tokens the tokenreview load uses in turn.")
+	flag.StringVar(&faConc, "forwardauth-concurrency", "1,4,16,64", "Closed-loop concurrencies of the forwardauth scenario.")
+	flag.DurationVar(&o.faDuration, "forwardauth-duration", 5*time.Second, "Measurement time of each forwardauth load run (after 1s of warm-up).")
+	flag.IntVar(&o.faSessions, "forwardauth-sessions", 100, "Browser sessions (half Full, half Limited) the forwardauth load uses in turn.")
 	flag.Float64Var(&o.churnRate, "churn-rate", 100, "Grant changes per second in the churn scenario.")
 	flag.DurationVar(&o.churnDuration, "churn-duration", 60*time.Second, "How long the churn lasts.")
 	flag.IntVar(&o.churnGrants, "churn-grants", 0, "Grants the churn changes in turn (0: the smallest size).")
@@ -170,6 +177,9 @@ func parseFlags() (options, error) {
 	if o.trConcurrency, err = parseInts(conc); err != nil || len(o.trConcurrency) == 0 {
 		return o, fmt.Errorf("-tokenreview-concurrency %q: want positive integers", conc)
 	}
+	if o.faConcurrency, err = parseInts(faConc); err != nil || len(o.faConcurrency) == 0 {
+		return o, fmt.Errorf("-forwardauth-concurrency %q: want positive integers", faConc)
+	}
 	if o.expiryGrants == 0 {
 		o.expiryGrants = o.smallSize()
 	}
@@ -177,8 +187,8 @@ func parseFlags() (options, error) {
 		o.churnGrants = o.smallSize()
 	}
 	o.expirySessions = min(o.expirySessions, o.expiryGrants)
-	if o.clients < 1 || o.revokes < 3 || o.logins < 1 || o.trSessions < 1 || o.churnRate <= 0 || o.churnGrants < 1 {
-		return o, errors.New("-clients, -revokes (≥ 3), -logins, -tokenreview-sessions, -churn-rate and -churn-grants must be positive")
+	if o.clients < 1 || o.revokes < 3 || o.logins < 1 || o.trSessions < 1 || o.faSessions < 2 || o.churnRate <= 0 || o.churnGrants < 1 {
+		return o, errors.New("-clients, -revokes (≥ 3), -logins, -tokenreview-sessions, -forwardauth-sessions (≥ 2), -churn-rate and -churn-grants must be positive")
 	}
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)

@@ -17,7 +17,9 @@ limitations under the License.
 // Command echo is the baseline of the tokenreview benchmark: a trivial JSON handler (package
 // internal/echo) on the same server stack as the auth service (Go net/http, the same http.Server
 // settings), in its own process like the manager. It answers every TokenReview with the answer the
-// manager gave for a valid token, re-encoded per request, so both move the same bytes.
+// manager gave for a valid token, re-encoded per request, so both move the same bytes. With
+// -forward-auth-response it is the forwardauth benchmark's too: every /v1/forward-auth/<account>
+// check is answered with the headers of the manager's answer for an allowed request.
 package main
 
 import (
@@ -29,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,14 +41,16 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "Listen address.")
 	responseFile := flag.String("response", "", "A TokenReview (JSON) whose status every answer carries: the manager's answer for a valid token.")
+	forwardAuthFile := flag.String("forward-auth-response", "", "The headers (JSON: name to values) every forward-auth answer "+
+		"carries: the manager's answer for an allowed request.")
 	flag.Parse()
-	if err := run(*addr, *responseFile); err != nil {
+	if err := run(*addr, *responseFile, *forwardAuthFile); err != nil {
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, responseFile string) error {
+func run(addr, responseFile, forwardAuthFile string) error {
 	var template echo.TokenReview
 	if responseFile != "" {
 		data, err := os.ReadFile(responseFile)
@@ -56,16 +61,34 @@ func run(addr, responseFile string) error {
 			return fmt.Errorf("decode %s: %w", responseFile, err)
 		}
 	}
+	forwardAuthAnswer := http.Header{}
+	if forwardAuthFile != "" {
+		data, err := os.ReadFile(forwardAuthFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &forwardAuthAnswer); err != nil {
+			return fmt.Errorf("decode %s: %w", forwardAuthFile, err)
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/tokenreview", echo.Handler(template))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	forwardAuth := echo.ForwardAuthHandler(forwardAuthAnswer)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	// The auth service's settings (internal/auth/service.go).
 	srv := &http.Server{
-		Handler:           mux,
+		// As the auth service routes (internal/auth/service.go): forward auth before the mux.
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.RequestURI, "/v1/forward-auth/") {
+				forwardAuth(w, r)
+				return
+			}
+			mux.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

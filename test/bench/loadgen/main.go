@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Command loadgen sends TokenReviews to an auth service (or the echo baseline) from its own
-// process, as kube-apiserver would, and prints what it measured as JSON (stats.LoadResult).
+// process, as kube-apiserver would, or forward-auth checks as a gateway would (-kind forwardauth),
+// and prints what it measured as JSON (stats.LoadResult).
 //
 // Closed loop: -concurrency workers, each sending its next request when the previous answer is
 // read. Open loop: requests are due at a fixed -rate whatever the server does, and each latency is
@@ -28,6 +29,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,24 +44,36 @@ import (
 )
 
 func main() {
-	url := flag.String("url", "", "The TokenReview endpoint, e.g. http://127.0.0.1:8444/tokenreview.")
-	tokensFile := flag.String("tokens", "", "File of session tokens, one a line, used in turn. Empty: one made-up token.")
+	url := flag.String("url", "", "The TokenReview endpoint, e.g. http://127.0.0.1:8444/tokenreview, or the forward-auth "+
+		"route, e.g. http://127.0.0.1:8444/v1/forward-auth/<account>.")
+	kind := flag.String("kind", "tokenreview", "tokenreview (POST TokenReviews) or forwardauth (GET forward-auth checks).")
+	tokensFile := flag.String("tokens", "", "tokenreview: file of session tokens, one a line, used in turn. Empty: one made-up token. "+
+		"forwardauth: file of requests, one a line, used in turn: cookie token, original method, original URI and "+
+		"Sec-Fetch-Mode, separated by tabs.")
 	mode := flag.String("mode", "closed", "closed or open.")
 	concurrency := flag.Int("concurrency", 16, "Closed loop: concurrent workers. Open loop: the most requests in flight.")
 	rate := flag.Float64("rate", 1000, "Open loop: requests per second.")
 	duration := flag.Duration("duration", 5*time.Second, "How long to measure.")
 	warmup := flag.Duration("warmup", time.Second, "How long to send before measuring (connections, caches, GC pacing).")
 	flag.Parse()
-	if *url == "" || (*mode != "closed" && *mode != "open") || *concurrency < 1 || *rate <= 0 {
-		fmt.Fprintln(os.Stderr, "loadgen: need -url, -mode closed|open, -concurrency >= 1, -rate > 0")
+	if *url == "" || (*mode != "closed" && *mode != "open") || (*kind != "tokenreview" && *kind != "forwardauth") ||
+		*concurrency < 1 || *rate <= 0 {
+		fmt.Fprintln(os.Stderr, "loadgen: need -url, -kind tokenreview|forwardauth, -mode closed|open, -concurrency >= 1, -rate > 0")
 		os.Exit(2)
 	}
-	bodies, err := requestBodies(*tokensFile)
+	g := &generator{url: *url, client: newClient(*concurrency)}
+	var err error
+	if *kind == "forwardauth" {
+		g.headers, err = forwardAuthHeaders(*tokensFile)
+		g.n = len(g.headers)
+	} else {
+		g.bodies, err = requestBodies(*tokensFile)
+		g.n = len(g.bodies)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
-	g := &generator{url: *url, bodies: bodies, client: newClient(*concurrency)}
 	var res stats.LoadResult
 	if *mode == "closed" {
 		res = g.closedLoop(*concurrency, *warmup, *duration)
@@ -110,9 +124,58 @@ func requestBodies(path string) ([][]byte, error) {
 	return bodies, nil
 }
 
+// forwardAuthHeaders returns one header set per line of path (token, method, URI, Sec-Fetch-Mode,
+// tab-separated), built once: what a gateway (Caddy's forward_auth) sends for a browser's request,
+// the client's headers with the original method and URI added. The sets are only read while
+// requests are sent (http.RoundTripper does not modify a request), so workers share them.
+func forwardAuthHeaders(path string) ([]http.Header, error) {
+	if path == "" {
+		return nil, errors.New("-kind forwardauth needs -tokens (a file of requests)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []http.Header
+	for n, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 || f[0] == "" || f[1] == "" || f[2] == "" {
+			return nil, fmt.Errorf("%s:%d: want token, method, URI and Sec-Fetch-Mode separated by tabs", path, n+1)
+		}
+		accept := "*/*"
+		if f[3] == "navigate" {
+			accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+		}
+		h := http.Header{
+			"Accept":             {accept},
+			"Cookie":             {cookieName + "=" + f[0]},
+			"Sec-Fetch-Mode":     {f[3]},
+			"User-Agent":         {"Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"},
+			"X-Forwarded-For":    {"203.0.113.7"},
+			"X-Forwarded-Host":   {"app.bench.test"},
+			"X-Forwarded-Method": {f[1]},
+			"X-Forwarded-Proto":  {"https"},
+			"X-Forwarded-Uri":    {f[2]},
+		}
+		out = append(out, h)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no requests in %s", path)
+	}
+	return out, nil
+}
+
+// cookieName is the auth service's browser session cookie (internal/auth.CookieName).
+const cookieName = "__Host-supportaccess"
+
 func newClient(conns int) *http.Client {
 	return &http.Client{
 		Timeout: 10 * time.Second,
+		// A forward-auth refusal may be a redirect to the login page: it is the answer.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Transport: &http.Transport{
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        conns + 16,
@@ -124,10 +187,14 @@ func newClient(conns int) *http.Client {
 	}
 }
 
+// generator sends one of its n request templates per request: TokenReview bodies, or the header
+// sets of forward-auth checks.
 type generator struct {
-	url    string
-	bodies [][]byte
-	client *http.Client
+	url     string
+	bodies  [][]byte
+	headers []http.Header
+	n       int
+	client  *http.Client
 }
 
 var authenticated = []byte(`"authenticated":true`)
@@ -141,9 +208,12 @@ const (
 	failed
 )
 
-// send posts one TokenReview and reads the answer in full.
-func (g *generator) send(body []byte, buf *bytes.Buffer) (outcome, error) {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, g.url, bytes.NewReader(body))
+// send sends request template i and reads the answer in full.
+func (g *generator) send(i int, buf *bytes.Buffer) (outcome, error) {
+	if g.headers != nil {
+		return g.sendForwardAuth(g.headers[i%g.n], buf)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, g.url, bytes.NewReader(g.bodies[i%g.n]))
 	if err != nil {
 		return failed, err
 	}
@@ -165,6 +235,33 @@ func (g *generator) send(body []byte, buf *bytes.Buffer) (outcome, error) {
 		return refused, nil
 	}
 	return ok, nil
+}
+
+// sendForwardAuth sends one forward-auth check and reads the answer in full: 200 is allowed; a
+// redirect to the login page, 401 or 403 is a refusal.
+func (g *generator) sendForwardAuth(h http.Header, buf *bytes.Buffer) (outcome, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, g.url, nil)
+	if err != nil {
+		return failed, err
+	}
+	req.Header = h
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return failed, err
+	}
+	buf.Reset()
+	_, err = io.Copy(buf, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return failed, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return ok, nil
+	case http.StatusFound, http.StatusSeeOther, http.StatusUnauthorized, http.StatusForbidden:
+		return refused, nil
+	}
+	return failed, fmt.Errorf("status %d: %.200s", resp.StatusCode, buf.String())
 }
 
 // tally collects one worker's measurements.
@@ -220,7 +317,7 @@ func (g *generator) closedLoop(workers int, warmup, duration time.Duration) stat
 				if !sent.Before(measureTo) {
 					return
 				}
-				o, err := g.send(g.bodies[i%len(g.bodies)], &buf)
+				o, err := g.send(i, &buf)
 				if !sent.Before(measureFrom) {
 					t.add(o, err, time.Since(sent))
 				}
@@ -249,7 +346,7 @@ func (g *generator) openLoop(maxInFlight int, rate float64, warmup, duration tim
 			var buf bytes.Buffer
 			i := w
 			for at := range due {
-				o, err := g.send(g.bodies[i%len(g.bodies)], &buf)
+				o, err := g.send(i, &buf)
 				i++
 				if !at.Before(measureFrom) {
 					t.add(o, err, time.Since(at))

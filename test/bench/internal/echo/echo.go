@@ -16,7 +16,8 @@ limitations under the License.
 
 // Package echo is the baseline of the tokenreview benchmark: a trivial JSON handler doing what the
 // auth service's /tokenreview does around its token check (the same request decoding, the same
-// response type and encoding, the same headers) and nothing else.
+// response type and encoding, the same headers) and nothing else. ForwardAuthHandler is the
+// forwardauth benchmark's: the same for /v1/forward-auth/<account>.
 package echo
 
 import (
@@ -61,5 +62,30 @@ func Handler(template TokenReview) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 		_ = json.NewEncoder(w).Encode(resp)
+	}
+}
+
+// CookieName is the auth service's browser session cookie (internal/auth.CookieName).
+const CookieName = "__Host-supportaccess"
+
+// ForwardAuthHandler answers every forward-auth check as the auth service answers an allowed one:
+// 200, no body, with answer's headers (the manager's own answer, so both move the same bytes). It
+// reads what the auth service reads around its check, the original method and URI and the session
+// cookie, and nothing else.
+func ForwardAuthHandler(answer http.Header) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Forwarded-Method") == "" || r.Header.Get("X-Forwarded-Uri") == "" {
+			http.Error(w, "no original request", http.StatusBadRequest)
+			return
+		}
+		if c, err := r.Cookie(CookieName); err != nil || c.Value == "" {
+			http.Error(w, "no session", http.StatusUnauthorized)
+			return
+		}
+		hdr := w.Header()
+		for k, v := range answer {
+			hdr[k] = v
+		}
+		w.WriteHeader(http.StatusOK)
 	}
 }

@@ -120,7 +120,7 @@ type LoadResult struct {
 	Requests    int     `json:"requests"`
 	Errors      int     `json:"errors"`
 	// Refused counts 200 answers that did not authenticate the token (a TokenReview with
-	// authenticated false).
+	// authenticated false) and forward-auth refusals (401, 403, a redirect to the login page).
 	Refused int     `json:"refused"`
 	Seconds float64 `json:"seconds"`
 	Rate    float64 `json:"rate"`
