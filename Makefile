@@ -74,7 +74,7 @@ test: verify vet envtest caddy browser-deps ## Check formatting and generated fi
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
 # make bench runs every scenario of SPEC §9 against same-run baselines (about 12 minutes on 2 cores);
-# BENCH=issue (or tokenreview, expiry, revoke, churn, login, memory) runs one; BENCH_FLAGS adds flags.
+# BENCH=issue (or tokenreview, forwardauth, expiry, revoke, churn, login, memory) runs one; BENCH_FLAGS adds flags.
 BENCH ?=
 BENCH_FLAGS ?=
 
