@@ -205,14 +205,14 @@ func TestPolicyReportsGrantsAboveMaxGrantDuration(t *testing.T) {
 		p.Spec.MaxGrantDuration = &metav1.Duration{Duration: 24 * time.Hour}
 	})
 	key := client.ObjectKeyFromObject(p)
-	waitForPolicyStatus(t, key, "30m", wantCondition{ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, ReasonLiveGrantsExceedMax,
+	waitForPolicyStatus(t, key, "30m", wantCondition{supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, supportaccessv1alpha1.ReasonLiveGrantsExceedMax,
 		"2 live grant(s) are longer than maxGrantDuration 24h: one-week, two-days."})
-	note := waitForPolicyEvent(t, ns, "caps", ConditionGrantsExceedMaxDuration).Note
+	note := waitForPolicyEvent(t, ns, "caps", supportaccessv1alpha1.ConditionGrantsExceedMaxDuration).Note
 	g.Expect(note).To(ContainSubstring("one-week, two-days"))
 
 	// Revoking one updates the list: grant changes re-reconcile the namespace's policies.
 	updateGrant(t, types.NamespacedName{Namespace: ns, Name: "one-week"}, func(gr *supportaccessv1alpha1.SupportAccessGrant) { gr.Spec.Revoked = true })
-	waitForPolicyStatus(t, key, "30m", wantCondition{ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, ReasonLiveGrantsExceedMax,
+	waitForPolicyStatus(t, key, "30m", wantCondition{supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, supportaccessv1alpha1.ReasonLiveGrantsExceedMax,
 		"1 live grant(s) are longer than maxGrantDuration 24h: two-days."})
 
 	// Raising the cap clears it.
@@ -224,6 +224,6 @@ func TestPolicyReportsGrantsAboveMaxGrantDuration(t *testing.T) {
 		cur.Spec.MaxGrantDuration = &metav1.Duration{Duration: 720 * time.Hour}
 		return k8s.Update(ctx, cur)
 	}, eventually, poll).Should(Succeed())
-	waitForPolicyStatus(t, key, "30m", wantCondition{ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, ReasonGrantsWithinMax,
+	waitForPolicyStatus(t, key, "30m", wantCondition{supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, supportaccessv1alpha1.ReasonGrantsWithinMax,
 		"Every live grant fits within maxGrantDuration 720h"})
 }

@@ -57,8 +57,8 @@ func (r *AccountSessionPolicyReconciler) emitPolicyEvents(orig, p *supportaccess
 			event(nil, corev1.EventTypeNormal, supportaccessv1alpha1.ConditionMeetsAAL2, "Apply", aal2.Message)
 		}
 	}
-	if exceed := meta.FindStatusCondition(after, ConditionGrantsExceedMaxDuration); exceed != nil && exceed.Status == metav1.ConditionTrue &&
-		!meta.IsStatusConditionTrue(before, ConditionGrantsExceedMaxDuration) {
-		event(nil, corev1.EventTypeWarning, ConditionGrantsExceedMaxDuration, "Apply", exceed.Message)
+	if exceed := meta.FindStatusCondition(after, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration); exceed != nil && exceed.Status == metav1.ConditionTrue &&
+		!meta.IsStatusConditionTrue(before, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration) {
+		event(nil, corev1.EventTypeWarning, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, "Apply", exceed.Message)
 	}
 }

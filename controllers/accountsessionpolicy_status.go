@@ -29,22 +29,6 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
-// Condition type and reasons of an AccountSessionPolicy beyond those of api/v1alpha1.
-const (
-	// ConditionGrantsExceedMaxDuration is True while live grants of the namespace ask for more
-	// than the policy's maxGrantDuration: it was lowered below them. The cap applies to them at
-	// once (policy.GrantCap, in the controller and the auth service): they end that long after
-	// their start; renewals and new grants must fit.
-	ConditionGrantsExceedMaxDuration = "GrantsExceedMaxDuration"
-
-	ReasonLiveGrantsExceedMax = "LiveGrantsExceedMax"
-	ReasonGrantsWithinMax     = "GrantsWithinMax"
-	ReasonNoMaxGrantDuration  = "NoMaxGrantDuration"
-	// ReasonLifetimeTooLong explains MeetsAAL2=False for a lifetime over 24h: the schema refuses
-	// one, so it appears only for objects stored before that rule.
-	ReasonLifetimeTooLong = "LifetimeTooLong"
-)
-
 // computePolicyStatus sets p's status from all, the policies of its namespace (p included).
 func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context, p *supportaccessv1alpha1.AccountSessionPolicy, all []supportaccessv1alpha1.AccountSessionPolicy) error {
 	inForce := policy.InForce(all)
@@ -76,7 +60,7 @@ func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context
 	} else {
 		reason := supportaccessv1alpha1.ReasonInactivityTooLong
 		if own.InactivityTimeout <= policy.AAL2MaxInactivity {
-			reason = ReasonLifetimeTooLong
+			reason = supportaccessv1alpha1.ReasonLifetimeTooLong
 		}
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionMeetsAAL2, metav1.ConditionFalse, reason, upperFirst(msg))
 	}
@@ -87,7 +71,7 @@ func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context
 // setGrantsExceedCondition compares the namespace's live grants with maxGrantDuration.
 func (r *AccountSessionPolicyReconciler) setGrantsExceedCondition(ctx context.Context, p *supportaccessv1alpha1.AccountSessionPolicy, limit time.Duration) error {
 	if limit == 0 {
-		setPolicyCondition(p, ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, ReasonNoMaxGrantDuration,
+		setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, supportaccessv1alpha1.ReasonNoMaxGrantDuration,
 			"spec.maxGrantDuration is unset: the operator's --max-grant-duration caps grants")
 		return nil
 	}
@@ -98,11 +82,11 @@ func (r *AccountSessionPolicyReconciler) setGrantsExceedCondition(ctx context.Co
 	}
 	names, total := policy.GrantsLongerThan(grants.Items, limit, r.Clock.Now(), policy.MaxNamedGrants)
 	if total == 0 {
-		setPolicyCondition(p, ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, ReasonGrantsWithinMax,
+		setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, supportaccessv1alpha1.ReasonGrantsWithinMax,
 			fmt.Sprintf("Every live grant fits within maxGrantDuration %s", policy.FormatDuration(limit)))
 		return nil
 	}
-	setPolicyCondition(p, ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, ReasonLiveGrantsExceedMax,
+	setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, supportaccessv1alpha1.ReasonLiveGrantsExceedMax,
 		fmt.Sprintf("%d live grant(s) are longer than maxGrantDuration %s: %s. They end %s after their start; renewals must fit within %s",
 			total, policy.FormatDuration(limit), policy.NameList(names, total), policy.FormatDuration(limit), policy.FormatDuration(limit)))
 	return nil

@@ -51,9 +51,6 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
-// ReasonRoleBindingConflict: the grant's RoleBinding name is taken by a binding it does not own.
-const ReasonRoleBindingConflict = "RoleBindingConflict"
-
 // GrantOptions are the operator-wide settings the grant controller applies.
 type GrantOptions struct {
 	// LoginDomain is the domain of issued login emails.
@@ -357,7 +354,7 @@ func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *support
 		var conflict *bindingConflictError
 		if errors.As(err, &conflict) {
 			log.Info("RoleBinding exists and belongs to someone else", "grant", klog.KObj(grant), "roleBinding", conflict.name)
-			setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, ReasonRoleBindingConflict,
+			setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRoleBindingConflict,
 				fmt.Sprintf("RoleBinding %s already exists and is not owned by this grant; it is left untouched and no access is given until it is removed", conflict.name))
 			grant.Status.Phase = supportaccessv1alpha1.GrantPhasePending
 			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, issuedCredentials{}, nil

@@ -258,7 +258,7 @@ func TestExpiringSoonWarningOnce(t *testing.T) {
 	g.Eventually(func() bool {
 		gr := &supportaccessv1alpha1.SupportAccessGrant{}
 		_ = k8s.Get(context.Background(), key, gr)
-		return meta.IsStatusConditionTrue(gr.Status.Conditions, ConditionExpiringSoon)
+		return meta.IsStatusConditionTrue(gr.Status.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 	}, eventually, poll).Should(BeTrue())
 
 	// Poke the grant (an unrelated label) so it is reconciled again: no second warning.

@@ -82,8 +82,8 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 		event(corev1.EventTypeNormal, reason, "Renew", fmt.Sprintf("Credentials for %s now valid until %s", after.LoginEmail, until))
 	}
 
-	if conditionNewlyTrue(before, after, ConditionExpiringSoon) {
-		event(corev1.EventTypeWarning, "ExpiringSoon", "Warn", fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", until))
+	if conditionNewlyTrue(before, after, supportaccessv1alpha1.ConditionExpiringSoon) {
+		event(corev1.EventTypeWarning, supportaccessv1alpha1.ReasonExpiringSoon, "Warn", fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", until))
 	}
 	if c := meta.FindStatusCondition(after.Conditions, supportaccessv1alpha1.ConditionReady); c != nil &&
 		c.Reason == supportaccessv1alpha1.ReasonSecretConflict && !conditionHasReason(before, supportaccessv1alpha1.ConditionReady, c.Reason) {

@@ -34,9 +34,6 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 )
 
-// ConditionExpiringSoon is True once a grant is past WarningFraction of its window.
-const ConditionExpiringSoon = "ExpiringSoon"
-
 // errStaleObject means the grant changed since we read it; its newer version is already queued.
 var errStaleObject = errors.New("grant changed since it was read")
 
@@ -150,10 +147,10 @@ func setActiveStatus(grant *supportaccessv1alpha1.SupportAccessGrant, creds issu
 		fmt.Sprintf("Credentials in Secret %s are valid until %s", creds.secretName, formatTime(window.End)))
 
 	if now.Before(window.WarnAt()) {
-		setCondition(grant, ConditionExpiringSoon, metav1.ConditionFalse, "WithinWindow",
+		setCondition(grant, supportaccessv1alpha1.ConditionExpiringSoon, metav1.ConditionFalse, supportaccessv1alpha1.ReasonWithinWindow,
 			fmt.Sprintf("Access expires at %s", formatTime(window.End)))
 	} else {
-		setCondition(grant, ConditionExpiringSoon, metav1.ConditionTrue, "ExpiringSoon",
+		setCondition(grant, supportaccessv1alpha1.ConditionExpiringSoon, metav1.ConditionTrue, supportaccessv1alpha1.ReasonExpiringSoon,
 			fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", formatTime(window.End)))
 	}
 }
@@ -166,7 +163,7 @@ func setExpiredStatus(grant *supportaccessv1alpha1.SupportAccessGrant, window ex
 	s.SecretName = ""
 	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonExpired,
 		fmt.Sprintf("Access expired at %s; credentials are deleted. Set spec.renewedAt to renew with fresh credentials", formatTime(window.End)))
-	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
 
 // setRevokedStatus records the revocation; revokedAt keeps the first time it was observed.
@@ -179,7 +176,7 @@ func setRevokedStatus(grant *supportaccessv1alpha1.SupportAccessGrant, now time.
 	s.SecretName = ""
 	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRevoked,
 		fmt.Sprintf("Access revoked at %s; credentials are deleted and sessions ended. Create a new grant to give access again", formatTime(s.RevokedAt.Time)))
-	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
 
 // setNotYetValidStatus records a window that starts too far in the future to count yet.
@@ -187,9 +184,9 @@ func setNotYetValidStatus(grant *supportaccessv1alpha1.SupportAccessGrant, windo
 	s := &grant.Status
 	s.Phase = supportaccessv1alpha1.GrantPhasePending
 	s.SecretName = ""
-	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, "NotYetValid",
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonNotYetValid,
 		fmt.Sprintf("spec.renewedAt %s is more than %s ahead; no access until then", formatTime(window.Start), expiry.MaxRenewalLead))
-	meta.RemoveStatusCondition(&s.Conditions, ConditionExpiringSoon)
+	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
 
 // setConflictStatus records that the Secret name is taken by a Secret the grant does not own.

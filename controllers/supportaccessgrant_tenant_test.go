@@ -99,7 +99,7 @@ func TestForeignRoleBindingIsNeverTakenOver(t *testing.T) {
 			return string(gr.Status.Phase), err
 		}
 		return string(gr.Status.Phase) + "/" + c.Reason, err
-	}, eventually, poll).Should(Equal("Pending/" + ReasonRoleBindingConflict))
+	}, eventually, poll).Should(Equal("Pending/" + supportaccessv1alpha1.ReasonRoleBindingConflict))
 	after := &rbacv1.RoleBinding{}
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(foreign), after)).To(Succeed())
 	g.Expect(after.ResourceVersion).To(Equal(foreign.ResourceVersion))

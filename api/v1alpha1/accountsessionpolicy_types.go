@@ -73,11 +73,25 @@ const (
 	// limits (inactivity at most 1h, session lifetime at most 24h).
 	ConditionMeetsAAL2 = "MeetsAAL2"
 
+	// ConditionGrantsExceedMaxDuration is True while live grants of the namespace ask for more
+	// than the policy's maxGrantDuration: it was lowered below them. The cap applies to them at
+	// once (in the controller and the auth service): they end that long after their start;
+	// renewals and new grants must fit.
+	ConditionGrantsExceedMaxDuration = "GrantsExceedMaxDuration"
+
 	ReasonApplied           = "Applied"
 	ReasonDuplicatePolicy   = "DuplicatePolicy"
 	ReasonNoConflict        = "NoConflict"
 	ReasonWithinAAL2        = "WithinAAL2"
 	ReasonInactivityTooLong = "InactivityTooLong"
+	// ReasonLifetimeTooLong explains MeetsAAL2=False for a lifetime over 24h: the schema refuses
+	// one, so it appears only for objects stored before that rule.
+	ReasonLifetimeTooLong = "LifetimeTooLong"
+
+	// Reasons of GrantsExceedMaxDuration.
+	ReasonLiveGrantsExceedMax = "LiveGrantsExceedMax"
+	ReasonGrantsWithinMax     = "GrantsWithinMax"
+	ReasonNoMaxGrantDuration  = "NoMaxGrantDuration"
 )
 
 // AccountSessionPolicySpec holds the account-wide session settings.

@@ -53,12 +53,24 @@ const (
 	// ConditionReady is True while the issued credentials can be used to log in.
 	ConditionReady = "Ready"
 
+	// ConditionExpiringSoon is True once an Active grant is past the warning point of its window
+	// (a Warning event ExpiringSoon says so once); False before it; absent when not Active.
+	ConditionExpiringSoon = "ExpiringSoon"
+
+	// Reasons of Ready.
 	ReasonIssued         = "Issued"
 	ReasonRenewed        = "Renewed"
 	ReasonExpired        = "Expired"
 	ReasonRevoked        = "Revoked"
 	ReasonSecretConflict = "SecretConflict"
-	ReasonPending        = "Pending"
+	// ReasonRoleBindingConflict: the grant's RoleBinding name is taken by a binding it does not own.
+	ReasonRoleBindingConflict = "RoleBindingConflict"
+	// ReasonNotYetValid: spec.renewedAt is further ahead than the renewal lead; no access until then.
+	ReasonNotYetValid = "NotYetValid"
+
+	// Reasons of ExpiringSoon.
+	ReasonWithinWindow = "WithinWindow"
+	ReasonExpiringSoon = "ExpiringSoon"
 )
 
 // Defaults of the SupportAccessGrant API.
