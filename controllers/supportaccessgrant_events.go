@@ -22,7 +22,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -72,7 +71,7 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 		event(corev1.EventTypeWarning, "CredentialsReplaced", "Issue",
 			fmt.Sprintf("Secret %s was deleted or emptied: issued fresh credentials for %s and ended the old sessions", after.SecretName, after.LoginEmail))
 	case after.Phase == supportaccessv1alpha1.GrantPhaseActive && before.Phase == supportaccessv1alpha1.GrantPhaseActive &&
-		!timesEqual(before.ExpiresAt, after.ExpiresAt):
+		!before.ExpiresAt.Equal(after.ExpiresAt):
 		// Renewed only when the window was pushed out: a renewedAt in the past, or a shorter
 		// duration, brings the end forward, and calling that a renewal would mislead a reviewer.
 		reason := "ValidityChanged"
@@ -98,13 +97,6 @@ func conditionNewlyTrue(before, after supportaccessv1alpha1.SupportAccessGrantSt
 func conditionHasReason(s supportaccessv1alpha1.SupportAccessGrantStatus, condType, reason string) bool {
 	c := meta.FindStatusCondition(s.Conditions, condType)
 	return c != nil && c.Reason == reason
-}
-
-func timesEqual(a, b *metav1.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(b)
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 character.

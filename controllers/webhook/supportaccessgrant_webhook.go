@@ -41,10 +41,6 @@ import (
 // +kubebuilder:webhook:path=/mutate-supportaccess-io-v1alpha1-supportaccessgrant,mutating=true,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=supportaccessgrants,verbs=create,versions=v1alpha1,name=msupportaccessgrant-v1alpha1.supportaccess.io,admissionReviewVersions=v1
 // +kubebuilder:webhook:path=/validate-supportaccess-io-v1alpha1-supportaccessgrant,mutating=false,failurePolicy=fail,sideEffects=None,groups=supportaccess.io,resources=supportaccessgrants,verbs=create;update,versions=v1alpha1,name=vsupportaccessgrant-v1alpha1.supportaccess.io,admissionReviewVersions=v1,patch=`{"matchConditions":[{"name":"not-being-deleted","expression":"!has(object.metadata.deletionTimestamp)"}]}`
 
-// MaxRenewalLead is how far in the future spec.renewedAt may be: room for clock skew between the
-// client and the cluster, not a way to schedule access.
-const MaxRenewalLead = 5 * time.Minute
-
 // msgRevokedRenewal is the CRD's CEL message for the same rule, word for word.
 const msgRevokedRenewal = "a revoked grant cannot be renewed: create a new grant"
 
@@ -84,7 +80,7 @@ func (d *SupportAccessGrantDefaulter) Default(_ context.Context, g *supportacces
 }
 
 // SupportAccessGrantValidator enforces the grant rules the schema cannot: renewedAt at most
-// MaxRenewalLead ahead of the clock, and duration within the account's maxGrantDuration and the
+// expiry.MaxRenewalLead ahead of the clock, and duration within the account's maxGrantDuration and the
 // operator's --max-grant-duration. It repeats the schema's rule against renewing a revoked grant.
 // Revocation is never refused: a grant that is or becomes revoked skips the duration and renewal
 // time checks.
@@ -125,7 +121,7 @@ func (v *SupportAccessGrantValidator) validate(ctx context.Context, old, g *supp
 	var errs field.ErrorList
 
 	renewalChanged := old == nil && g.Spec.RenewedAt != nil ||
-		old != nil && !timesEqual(old.Spec.RenewedAt, g.Spec.RenewedAt)
+		old != nil && !old.Spec.RenewedAt.Equal(g.Spec.RenewedAt)
 	if old != nil && old.Spec.Revoked && renewalChanged {
 		errs = append(errs, field.Forbidden(spec.Child("renewedAt"), msgRevokedRenewal))
 	}
@@ -134,10 +130,10 @@ func (v *SupportAccessGrantValidator) validate(ctx context.Context, old, g *supp
 		renewed := renewalChanged && g.Spec.RenewedAt != nil
 		if renewed {
 			now := v.Clock.Now()
-			if latest := now.Add(MaxRenewalLead); g.Spec.RenewedAt.After(latest) {
+			if latest := now.Add(expiry.MaxRenewalLead); g.Spec.RenewedAt.After(latest) {
 				errs = append(errs, field.Invalid(spec.Child("renewedAt"), g.Spec.RenewedAt.UTC().Format(time.RFC3339Nano),
 					fmt.Sprintf("must be at most %s in the future (it is now %s)",
-						policy.FormatDuration(MaxRenewalLead), now.UTC().Format(time.RFC3339))))
+						policy.FormatDuration(expiry.MaxRenewalLead), now.UTC().Format(time.RFC3339))))
 			}
 		}
 		// A new window starts on create and on renewal; a changed duration resizes the current one.
@@ -178,13 +174,6 @@ func (v *SupportAccessGrantValidator) checkDuration(ctx context.Context, g *supp
 	}
 	return field.Invalid(field.NewPath("spec", "duration"), policy.FormatDuration(d),
 		fmt.Sprintf("must be at most %s (%s)", policy.FormatDuration(limit), source)), nil
-}
-
-func timesEqual(a, b *metav1.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(b)
 }
 
 func mustParseDuration(s string) time.Duration {
