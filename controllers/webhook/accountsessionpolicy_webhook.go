@@ -38,7 +38,7 @@ import (
 
 var (
 	policyKind            = supportaccessv1alpha1.GroupVersion.WithKind("AccountSessionPolicy").GroupKind()
-	defaultSessionLife    = mustParseDuration(supportaccessv1alpha1.DefaultMaxSessionLifetime)
+	defaultSessionLife    = policy.DefaultMaxSessionLifetime
 	defaultInactivityTime = supportaccessv1alpha1.DefaultInactivityTimeout
 )
 

@@ -21,21 +21,32 @@ limitations under the License.
 package policy
 
 import (
+	"fmt"
 	"time"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
-// Defaults and bounds of the settings (SPEC §2.2).
-const (
+// Defaults and bounds of the settings: the API's own (api/v1alpha1, where the CRD schema and the
+// webhooks read them), as durations, so that there is one definition of each.
+var (
 	// DefaultInactivityTimeout applies with no policy, or when the policy omits the field.
-	DefaultInactivityTimeout = 30 * time.Minute
+	DefaultInactivityTimeout = mustDuration(string(supportaccessv1alpha1.DefaultInactivityTimeout))
 	// DefaultMaxSessionLifetime applies with no policy, or when the policy omits the field.
-	DefaultMaxSessionLifetime = 12 * time.Hour
+	DefaultMaxSessionLifetime = mustDuration(supportaccessv1alpha1.DefaultMaxSessionLifetime)
 	// MinMaxSessionLifetime and MaxMaxSessionLifetime bound a policy's maxSessionLifetime.
-	MinMaxSessionLifetime = 15 * time.Minute
-	MaxMaxSessionLifetime = 24 * time.Hour
+	MinMaxSessionLifetime = mustDuration(supportaccessv1alpha1.MinMaxSessionLifetime)
+	MaxMaxSessionLifetime = mustDuration(supportaccessv1alpha1.MaxMaxSessionLifetime)
 )
+
+// mustDuration parses a built-in duration of the API; a bad one is a bug caught at start-up.
+func mustDuration(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic(fmt.Sprintf("api/v1alpha1 duration %q: %v", s, err))
+	}
+	return d
+}
 
 // Settings are the session rules of one account.
 type Settings struct {
