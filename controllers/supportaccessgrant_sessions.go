@@ -29,16 +29,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
-// ComponentSession labels the Leases that hold login sessions (one per session, SPEC §5.3).
-const ComponentSession = "session"
-
-// SessionLabels select every session Lease of one grant.
+// SessionLabels select every session Lease of one grant: the labels internal/session gives them.
 func SessionLabels(grantName string) client.MatchingLabels {
-	return client.MatchingLabels{
-		supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
-		supportaccessv1alpha1.LabelComponent: ComponentSession,
-		supportaccessv1alpha1.LabelGrant:     grantName,
-	}
+	return client.MatchingLabels(session.Labels(grantName))
 }
 
 // endSessions deletes every session of the grant. The auth service already refuses them from the
