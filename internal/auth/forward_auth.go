@@ -111,11 +111,11 @@ func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	id, result, kind := a.forwardSession(r, orig)
+	id, result, kind, token := a.forwardSession(r, orig)
 	if result != resultValid {
 		refused()
 		a.metrics.check("forward_auth", result, time.Since(start))
-		a.forwardLogin(w, r, orig, result, kind)
+		a.forwardLogin(w, r, orig, result, kind, token)
 		return
 	}
 	g := id.Grant
@@ -141,25 +141,25 @@ func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 // forwardSession checks the request's session: a Bearer header holds an API session, the cookie a
 // browser one. A browser session's inactivity clock moves only on a top-level navigation or a
 // state-changing request (SPEC §5.5): a tab that polls in the background still idles out.
-func (a *Service) forwardSession(r *http.Request, orig originalRequest) (Identity, string, session.Kind) {
+func (a *Service) forwardSession(r *http.Request, orig originalRequest) (Identity, string, session.Kind, string) {
 	now := a.clock.Now()
 	if token, ok := bearerToken(r); ok {
 		id, result := a.check(token, session.KindAPI, now, true)
-		return id, result, session.KindAPI
+		return id, result, session.KindAPI, token
 	}
 	token, ok := cookieToken(r)
 	if !ok {
-		return Identity{}, resultUnknown, session.KindBrowser
+		return Identity{}, resultUnknown, session.KindBrowser, ""
 	}
 	activity := r.Header.Get("Sec-Fetch-Mode") == "navigate" || (orig.method != http.MethodGet && orig.method != http.MethodHead)
 	id, result := a.check(token, session.KindBrowser, now, activity)
-	return id, result, session.KindBrowser
+	return id, result, session.KindBrowser, token
 }
 
 // forwardLogin answers a request without a valid session: a browser is sent to the login page,
 // back to the original URI afterwards; anything else gets 401 (with the login URL in a header, for
 // nginx's error_page).
-func (a *Service) forwardLogin(w http.ResponseWriter, r *http.Request, orig originalRequest, result string, kind session.Kind) {
+func (a *Service) forwardLogin(w http.ResponseWriter, r *http.Request, orig originalRequest, result string, kind session.Kind, token string) {
 	reason := ""
 	switch result {
 	case resultIdle:
@@ -169,7 +169,9 @@ func (a *Service) forwardLogin(w http.ResponseWriter, r *http.Request, orig orig
 	case resultGrantInvalid, resultStale:
 		reason = reasonEnded
 	case resultUnknown:
-		reason = a.endedReason(r)
+		if kind == session.KindBrowser {
+			reason = a.endedReason(token)
+		}
 	}
 	login := loginURL(orig.uri, reason)
 	w.Header().Set(HeaderLoginURL, login)
@@ -190,9 +192,8 @@ func (a *Service) forwardLogin(w http.ResponseWriter, r *http.Request, orig orig
 
 // endedReason says why a cookie's session is gone from the store: its access ended (revoked,
 // expired, deleted, re-issued) or it was logged out or ended by an admin (no reason).
-func (a *Service) endedReason(r *http.Request) string {
-	token, ok := cookieToken(r)
-	if !ok {
+func (a *Service) endedReason(token string) string {
+	if token == "" {
 		return ""
 	}
 	sess, ok := a.sessions.Ended(session.HashToken(token))

@@ -19,6 +19,8 @@ package auth
 import (
 	"net/url"
 	"strings"
+
+	"github.com/supportaccess/support-access-operator/internal/pagerules"
 )
 
 // maxReturnURLLength bounds the login page's rd parameter (SPEC §5.5).
@@ -54,26 +56,16 @@ func returnURL(rd string, allowedHosts map[string]bool) string {
 	return rd
 }
 
-// safeReturnPath reports whether p, starting with "/", is a path (and query) on this host.
+// safeReturnPath reports whether p, starting with "/", is a path (and query) on this host: no
+// character a browser would drop or read as another URL's syntax, and a path forward auth would
+// judge as is (pagerules.CanonicalPath: no "//", "\", dot segments or encoded "/", "\", "." or "%").
+// The query is not the path's: it may hold encoded slashes, and cannot change the host.
 func safeReturnPath(p string) bool {
-	if len(p) == 0 || p[0] != '/' || (len(p) > 1 && (p[1] == '/' || p[1] == '\\')) || !safeChars(p) {
+	if !safeChars(p) {
 		return false
 	}
-	path, _, _ := strings.Cut(p, "?")
-	path, _, _ = strings.Cut(path, "#")
-	for seg := range strings.SplitSeq(path[1:], "/") {
-		if seg == "." || seg == ".." {
-			return false
-		}
-	}
-	// Only the path: a query may hold encoded slashes (/search?q=a%2Fb), and cannot change the host.
-	lower := strings.ToLower(path)
-	for _, encoded := range []string{"%2f", "%5c", "%2e", "%00", "%09", "%0a", "%0d"} {
-		if strings.Contains(lower, encoded) {
-			return false
-		}
-	}
-	return true
+	_, err := pagerules.CanonicalPath(p)
+	return err == nil
 }
 
 // safeChars reports whether s has no backslash, no control character, no space and no non-ASCII
