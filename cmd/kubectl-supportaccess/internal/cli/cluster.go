@@ -23,7 +23,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 // userAgent names the plugin in kube-apiserver's audit log.
@@ -44,7 +44,7 @@ func addClusterFlags(c *cobra.Command) *clusterFlags {
 
 // connect returns a client for the selected cluster and the namespace to work in: -n, else the
 // kubeconfig context's, else "default", as kubectl does.
-func (f *clusterFlags) connect(env Env) (*kube.Client, string, error) {
+func (f *clusterFlags) connect(env Env) (*accountclient.Client, string, error) {
 	namespace, _, err := f.config.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, "", fmt.Errorf("read kubeconfig: %w", err)
@@ -57,7 +57,7 @@ func (f *clusterFlags) connect(env Env) (*kube.Client, string, error) {
 	// API warnings (a deprecation, an admission warning) go to stderr once each, never into output
 	// that scripts parse.
 	cfg.WarningHandler = rest.NewWarningWriter(env.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	client, err := kube.New(cfg, userAgent)
+	client, err := accountclient.New(cfg, userAgent)
 	if err != nil {
 		return nil, "", err
 	}

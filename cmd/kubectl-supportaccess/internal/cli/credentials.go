@@ -25,29 +25,15 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
-	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/validate"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 type credentialsOptions struct {
 	output  string
 	cluster *clusterFlags
-}
-
-// Credentials is what `credentials` prints: everything support needs to log in.
-type Credentials struct {
-	Grant       string `json:"grant"`
-	Namespace   string `json:"namespace"`
-	AccessLevel string `json:"accessLevel"`
-	Email       string `json:"email"`
-	Password    string `json:"password"`
-	ExpiresAt   string `json:"expiresAt,omitempty"`
-	LoginURL    string `json:"loginURL,omitempty"`
 }
 
 func newCredentialsCommand(env Env) *cobra.Command {
@@ -79,7 +65,7 @@ func (o *credentialsOptions) run(ctx context.Context, env Env, name string) erro
 	}
 	g, err := client.GetGrant(ctx, namespace, name)
 	if err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if err := notActiveError(g); err != nil {
 		return err
@@ -89,43 +75,19 @@ func (o *credentialsOptions) run(ctx context.Context, env Env, name string) erro
 	}
 	secret, err := client.GetSecret(ctx, namespace, g.Status.SecretName)
 	if err != nil {
-		if errors.Is(kube.Explain(err, "Secret", g.Status.SecretName, namespace), kube.ErrNotFound) {
+		if errors.Is(accountclient.Explain(err, "Secret", g.Status.SecretName, namespace), accountclient.ErrNotFound) {
 			return fmt.Errorf("grant %q is Active but its credentials Secret %s/%s is missing: the operator issues fresh credentials in a moment; run this again", name, namespace, g.Status.SecretName)
 		}
-		return kube.Explain(err, "Secret", g.Status.SecretName, namespace)
+		return accountclient.Explain(err, "Secret", g.Status.SecretName, namespace)
 	}
-	creds, err := credentialsOf(g, secret)
+	creds, err := accountclient.CredentialsOf(g, secret)
 	if err != nil {
 		return err
 	}
 	return writeCredentials(env.Out, creds, o.output)
 }
 
-// credentialsOf reads the credentials from the grant's Secret, refusing a Secret the grant does not
-// control: anyone allowed to write Secrets in the namespace could have put one of that name there.
-func credentialsOf(g *supportaccessv1alpha1.SupportAccessGrant, s *corev1.Secret) (*Credentials, error) {
-	owner := metav1.GetControllerOf(s)
-	if owner == nil || owner.UID != g.UID || string(s.Type) != supportaccessv1alpha1.SecretTypeCredentials {
-		return nil, fmt.Errorf("Secret %s/%s is not the credentials Secret of grant %q (not of type %s controlled by it); not printing it",
-			s.Namespace, s.Name, g.Name, supportaccessv1alpha1.SecretTypeCredentials)
-	}
-	email, password := string(s.Data[supportaccessv1alpha1.SecretKeyEmail]), string(s.Data[supportaccessv1alpha1.SecretKeyPassword])
-	if email == "" || password == "" || (g.Status.LoginEmail != "" && email != g.Status.LoginEmail) {
-		return nil, fmt.Errorf("Secret %s/%s does not hold the grant's current credentials yet: the operator is issuing them; run this again in a moment",
-			s.Namespace, s.Name)
-	}
-	return &Credentials{
-		Grant:       g.Name,
-		Namespace:   g.Namespace,
-		AccessLevel: string(g.Spec.AccessLevel),
-		Email:       email,
-		Password:    password,
-		ExpiresAt:   string(s.Data[supportaccessv1alpha1.SecretKeyExpiresAt]),
-		LoginURL:    string(s.Data[supportaccessv1alpha1.SecretKeyLoginURL]),
-	}, nil
-}
-
-func writeCredentials(out io.Writer, c *Credentials, format string) error {
+func writeCredentials(out io.Writer, c *accountclient.Credentials, format string) error {
 	switch format {
 	case "json":
 		data, err := json.MarshalIndent(c, "", "  ")

@@ -24,8 +24,8 @@ import (
 	"github.com/spf13/cobra"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/validate"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 type grantOptions struct {
@@ -83,11 +83,11 @@ func (o *grantOptions) run(ctx context.Context, env Env, name string) error {
 	if err != nil {
 		return err
 	}
-	created, err := client.CreateGrant(ctx, kube.GrantRequest{
+	created, err := client.CreateGrant(ctx, accountclient.GrantRequest{
 		Namespace: namespace, Name: name, AccessLevel: access, Duration: duration, Reason: o.reason,
 	})
 	if err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	fmt.Fprintf(env.Out, "Grant %q created in namespace %q: %s access for %s.\n", name, namespace, access, duration)
 	if o.wait == 0 {

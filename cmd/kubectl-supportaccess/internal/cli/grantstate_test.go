@@ -18,13 +18,10 @@ package cli
 
 import (
 	"testing"
-	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
@@ -64,60 +61,4 @@ func TestNotActiveError(t *testing.T) {
 			g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
 		})
 	}
-}
-
-func credentialsSecret(owner types.UID, typ corev1.SecretType, email string) *corev1.Secret {
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "t-credentials", Namespace: "acme"},
-		Type:       typ,
-		Data: map[string][]byte{
-			"email": []byte(email), "password": []byte("pw"), "expiresAt": []byte("2026-11-30T11:36:34Z"),
-		},
-	}
-	if owner != "" {
-		s.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: "supportaccess.io/v1alpha1", Kind: "SupportAccessGrant", Name: "t", UID: owner, Controller: ptr.To(true),
-		}}
-	}
-	return s
-}
-
-// Only the Secret the grant controls is printed: anyone who may write Secrets in the namespace could
-// have put another one of that name there.
-func TestCredentialsOf(t *testing.T) {
-	const email = "support-a@support.invalid"
-	typ := corev1.SecretType(supportaccessv1alpha1.SecretTypeCredentials)
-	for _, tc := range []struct {
-		name    string
-		secret  *corev1.Secret
-		wantErr string
-	}{
-		{"the grant's", credentialsSecret("grant-uid", typ, email), ""},
-		{"no owner", credentialsSecret("", typ, email), "is not the credentials Secret of grant \"t\""},
-		{"another owner", credentialsSecret("other-uid", typ, email), "is not the credentials Secret of grant \"t\""},
-		{"another type", credentialsSecret("grant-uid", corev1.SecretTypeOpaque, email), "is not the credentials Secret of grant \"t\""},
-		{"older credentials", credentialsSecret("grant-uid", typ, "support-old@support.invalid"), "does not hold the grant's current credentials yet"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			g := NewWithT(t)
-			creds, err := credentialsOf(grantIn(supportaccessv1alpha1.GrantPhaseActive), tc.secret)
-			if tc.wantErr != "" {
-				g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
-				return
-			}
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(*creds).To(Equal(Credentials{Grant: "t", Namespace: "acme", AccessLevel: "Limited",
-				Email: email, Password: "pw", ExpiresAt: "2026-11-30T11:36:34Z"}))
-		})
-	}
-}
-
-func TestRenewalTime(t *testing.T) {
-	g := NewWithT(t)
-	now := time.Date(2026, 11, 23, 12, 0, 0, 600_000_000, time.FixedZone("CET", 3600))
-	g.Expect(renewalTime(now, nil)).To(Equal(time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)), "UTC, whole seconds")
-	earlier := metav1.NewTime(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	g.Expect(renewalTime(now, &earlier)).To(Equal(time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)))
-	same := metav1.NewTime(time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC))
-	g.Expect(renewalTime(now, &same)).To(Equal(time.Date(2026, 11, 23, 11, 0, 1, 0, time.UTC)), "a changed renewedAt, or nothing is renewed")
 }

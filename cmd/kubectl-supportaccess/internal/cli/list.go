@@ -26,7 +26,7 @@ import (
 	"github.com/spf13/cobra"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 type listOptions struct {
@@ -62,7 +62,7 @@ func (o *listOptions) run(ctx context.Context, env Env) error {
 	}
 	list, err := client.ListGrants(ctx, namespace)
 	if err != nil {
-		return kube.Explain(err, "grant", "", namespace)
+		return accountclient.Explain(err, "grant", "", namespace)
 	}
 	if len(list.Items) == 0 {
 		if o.allNamespaces {

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 func TestGrantTable(t *testing.T) {
@@ -53,7 +54,7 @@ func TestGrantTable(t *testing.T) {
 
 func TestCredentialsFormats(t *testing.T) {
 	g := NewWithT(t)
-	creds := &Credentials{Grant: "t", Namespace: "acme", AccessLevel: "Full", Email: "support-a@support.invalid",
+	creds := &accountclient.Credentials{Grant: "t", Namespace: "acme", AccessLevel: "Full", Email: "support-a@support.invalid",
 		Password: "pw", ExpiresAt: "2026-11-30T11:36:34Z", LoginURL: "https://support.example.com/login"}
 
 	var out bytes.Buffer
@@ -64,7 +65,7 @@ func TestCredentialsFormats(t *testing.T) {
 	for _, format := range []string{"json", "yaml"} {
 		out.Reset()
 		g.Expect(writeCredentials(&out, creds, format)).To(Succeed())
-		var back Credentials
+		var back accountclient.Credentials
 		if format == "json" {
 			g.Expect(json.Unmarshal(out.Bytes(), &back)).To(Succeed())
 		} else {

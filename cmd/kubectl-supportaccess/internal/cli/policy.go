@@ -25,8 +25,8 @@ import (
 	"github.com/spf13/cobra"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/validate"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -111,7 +111,7 @@ func (o *policyOptions) run(ctx context.Context, env Env, spec map[string]any) e
 	}
 	list, err := client.ListPolicies(ctx, namespace)
 	if err != nil {
-		return kube.Explain(err, "policy", "", namespace)
+		return accountclient.Explain(err, "policy", "", namespace)
 	}
 	policies := list.Items
 	if len(spec) > 0 {
@@ -119,14 +119,14 @@ func (o *policyOptions) run(ctx context.Context, env Env, spec map[string]any) e
 		if current == nil {
 			created, err := client.CreatePolicy(ctx, namespace, defaultPolicyName, spec)
 			if err != nil {
-				return kube.Explain(err, "AccountSessionPolicy", defaultPolicyName, namespace)
+				return accountclient.Explain(err, "AccountSessionPolicy", defaultPolicyName, namespace)
 			}
 			policies = append(policies, *created)
 			fmt.Fprintf(env.Out, "AccountSessionPolicy %q created in namespace %q.\n\n", created.Name, namespace)
 		} else {
 			patched, err := client.PatchPolicySpec(ctx, namespace, current.Name, spec)
 			if err != nil {
-				return kube.Explain(err, "AccountSessionPolicy", current.Name, namespace)
+				return accountclient.Explain(err, "AccountSessionPolicy", current.Name, namespace)
 			}
 			*current = *patched
 			fmt.Fprintf(env.Out, "AccountSessionPolicy %q in namespace %q updated; the change applies to live sessions at once.\n\n", current.Name, namespace)

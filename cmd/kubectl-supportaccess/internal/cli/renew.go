@@ -22,10 +22,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 type renewOptions struct {
@@ -62,16 +61,16 @@ func (o *renewOptions) run(ctx context.Context, env Env, name string) error {
 	}
 	g, err := client.GetGrant(ctx, namespace, name)
 	if err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if g.Spec.Revoked {
 		return fmt.Errorf("grant %q in namespace %q is revoked and cannot be renewed: to give access again, create a new grant", name, namespace)
 	}
 	wasExpired := g.Status.Phase == supportaccessv1alpha1.GrantPhaseExpired
-	at := renewalTime(env.Now(), g.Spec.RenewedAt)
+	at := accountclient.RenewalTime(env.Now(), g.Spec.RenewedAt)
 	patched, err := client.PatchGrantSpec(ctx, namespace, name, map[string]any{"renewedAt": at.Format(time.RFC3339)})
 	if err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	fmt.Fprintf(env.Out, "Grant %q in namespace %q renewed at %s.\n", name, namespace, at.Format(time.RFC3339))
 	if o.wait == 0 {
@@ -88,14 +87,4 @@ func (o *renewOptions) run(ctx context.Context, env Env, name string) error {
 		fmt.Fprintln(env.Out, "The credentials are unchanged.")
 	}
 	return nil
-}
-
-// renewalTime is now at the API's one-second resolution, moved one second past the previous
-// renewal if that is the same second: an unchanged spec.renewedAt would renew nothing.
-func renewalTime(now time.Time, previous *metav1.Time) time.Time {
-	at := now.UTC().Truncate(time.Second)
-	if previous != nil && previous.UTC().Equal(at) {
-		at = at.Add(time.Second)
-	}
-	return at
 }

@@ -22,7 +22,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 type revokeOptions struct {
@@ -53,14 +53,14 @@ func (o *revokeOptions) run(ctx context.Context, env Env, name string) error {
 	}
 	g, err := client.GetGrant(ctx, namespace, name)
 	if err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if g.Spec.Revoked {
 		fmt.Fprintf(env.Out, "Grant %q in namespace %q is already revoked; nothing to do.\n", name, namespace)
 		return nil
 	}
 	if _, err := client.PatchGrantSpec(ctx, namespace, name, map[string]any{"revoked": true}); err != nil {
-		return kube.Explain(err, "grant", name, namespace)
+		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	fmt.Fprintf(env.Out, "Grant %q in namespace %q revoked: its credentials are deleted and its support sessions end now.\n", name, namespace)
 	fmt.Fprintf(env.Out, "This cannot be undone: to give access again, create a new grant (%s grant NEW-NAME -n %s).\n", displayName, namespace)

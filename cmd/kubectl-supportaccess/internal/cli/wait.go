@@ -26,7 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/kube"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 const (
@@ -43,13 +43,13 @@ var errNotActiveYet = errors.New("not Active yet")
 // waitActive reads the grant until the operator has acted on generation (status.observedGeneration)
 // and made it Active. It fails at once when the grant cannot become Active (revoked, expired, a
 // Secret conflict), and with errNotActiveYet after timeout. It returns the grant last read.
-func waitActive(ctx context.Context, client *kube.Client, namespace, name string, generation int64, timeout time.Duration) (*supportaccessv1alpha1.SupportAccessGrant, error) {
+func waitActive(ctx context.Context, client *accountclient.Client, namespace, name string, generation int64, timeout time.Duration) (*supportaccessv1alpha1.SupportAccessGrant, error) {
 	var last *supportaccessv1alpha1.SupportAccessGrant
 	var stuck error
 	err := wait.PollUntilContextTimeout(ctx, waitPoll, timeout, true, func(ctx context.Context) (bool, error) {
 		g, err := client.GetGrant(ctx, namespace, name)
 		if err != nil {
-			return false, kube.Explain(err, "grant", name, namespace)
+			return false, accountclient.Explain(err, "grant", name, namespace)
 		}
 		last = g
 		if g.Status.ObservedGeneration < generation {

@@ -25,8 +25,8 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/cli"
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/sessioncache"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 // execCredential is the part of the token command's output kubectl reads.
@@ -71,7 +71,7 @@ func TestGrantLoginTokenRevoke(t *testing.T) {
 	// credentials, as JSON and as text; a missing grant is named as such.
 	r = owner.owner(ns, "credentials", grant, "-o", "json")
 	g.Expect(r.code).To(Equal(0), r.stderr)
-	var creds cli.Credentials
+	var creds accountclient.Credentials
 	g.Expect(json.Unmarshal([]byte(r.stdout), &creds)).To(Succeed(), r.stdout)
 	g.Expect(creds.Email).To(HaveSuffix("@" + loginDomain))
 	g.Expect(creds.Password).NotTo(BeEmpty())

@@ -14,10 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package kube is the plugin's client for the supportaccess.io API and the credentials Secrets. It
-// uses plain REST clients with the API's Go types: no discovery round trips, so each command costs
+// Package accountclient is the account admin's client of kube-apiserver, shared by the kubectl
+// plugin and the web console (internal/console): grants, policies, credentials Secrets, session
+// Leases and access reviews, always with the credentials it was built with (the user's own). It
+// uses plain REST clients with the API's Go types: no discovery round trips, so each action costs
 // one or two requests.
-package kube
+package accountclient
 
 import (
 	"context"
