@@ -28,6 +28,13 @@ const (
 	// LabelComponent tells the operator's kinds of object apart (credentials, rbac, session).
 	LabelComponent = "supportaccess.io/component"
 
+	// ComponentSession is the LabelComponent value of session Leases (one per login).
+	ComponentSession = "session"
+	// AnnotationSessionKind is "browser" (SessionKindBrowser) on a session Lease made by the login
+	// page, absent on an API session's. It is covered by the session's seal, so only the operator's
+	// own value counts (SPEC §5.5); clients read it for display only.
+	AnnotationSessionKind = "supportaccess.io/session-kind"
+	SessionKindBrowser    = "browser"
 	// SecretTypeCredentials is the type of a grant's credentials Secret.
 	SecretTypeCredentials = "supportaccess.io/credentials"
 	// Keys of the credentials Secret.

@@ -31,6 +31,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
+	authenticationv1client "k8s.io/client-go/kubernetes/typed/authentication/v1"
+	authorizationv1client "k8s.io/client-go/kubernetes/typed/authorization/v1"
+	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
@@ -43,35 +46,58 @@ const (
 	ResourcePolicies = "accountsessionpolicies"
 )
 
-// Client reads and writes grants, policies and credentials Secrets.
+// Client reads and writes grants, policies, credentials Secrets and session Leases, and asks
+// kube-apiserver what its user may do.
 type Client struct {
-	api  rest.Interface
-	core corev1client.CoreV1Interface
+	api    rest.Interface
+	core   corev1client.CoreV1Interface
+	leases coordinationv1client.LeasesGetter
+	authz  authorizationv1client.SelfSubjectAccessReviewsGetter
+	authn  authenticationv1client.SelfSubjectReviewsGetter
 }
 
-// New returns a Client for the cluster of cfg. userAgent names the plugin in audit logs.
-func New(cfg *rest.Config, userAgent string) (*Client, error) {
+// codecs decode the supportaccess.io API's objects; built once, as a Client may be built per
+// request (the console builds one for each user's request).
+var codecs = func() serializer.CodecFactory {
 	scheme := runtime.NewScheme()
 	if err := supportaccessv1alpha1.AddToScheme(scheme); err != nil {
-		return nil, err
+		panic(err) // The API package's own types: a bug if they do not register.
+	}
+	return serializer.NewCodecFactory(scheme)
+}()
+
+// New returns a Client for the cluster of cfg, acting with cfg's credentials. userAgent names the
+// caller in audit logs. Every API group shares one HTTP client (and so one connection pool).
+func New(cfg *rest.Config, userAgent string) (*Client, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = userAgent
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create HTTP client for %s: %w", cfg.Host, err)
 	}
 	apiCfg := rest.CopyConfig(cfg)
-	apiCfg.UserAgent = userAgent
 	apiCfg.GroupVersion = &supportaccessv1alpha1.GroupVersion
 	apiCfg.APIPath = "/apis"
 	apiCfg.ContentType = runtime.ContentTypeJSON
-	apiCfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
-	api, err := rest.RESTClientFor(apiCfg)
+	apiCfg.NegotiatedSerializer = codecs.WithoutConversion()
+	api, err := rest.RESTClientForConfigAndClient(apiCfg, httpClient)
 	if err != nil {
 		return nil, fmt.Errorf("create client for %s: %w", supportaccessv1alpha1.GroupVersion, err)
 	}
-	coreCfg := rest.CopyConfig(cfg)
-	coreCfg.UserAgent = userAgent
-	core, err := corev1client.NewForConfig(coreCfg)
-	if err != nil {
+	c := &Client{api: api}
+	if c.core, err = corev1client.NewForConfigAndClient(cfg, httpClient); err != nil {
 		return nil, fmt.Errorf("create client for core/v1: %w", err)
 	}
-	return &Client{api: api, core: core}, nil
+	if c.leases, err = coordinationv1client.NewForConfigAndClient(cfg, httpClient); err != nil {
+		return nil, fmt.Errorf("create client for coordination.k8s.io/v1: %w", err)
+	}
+	if c.authz, err = authorizationv1client.NewForConfigAndClient(cfg, httpClient); err != nil {
+		return nil, fmt.Errorf("create client for authorization.k8s.io/v1: %w", err)
+	}
+	if c.authn, err = authenticationv1client.NewForConfigAndClient(cfg, httpClient); err != nil {
+		return nil, fmt.Errorf("create client for authentication.k8s.io/v1: %w", err)
+	}
+	return c, nil
 }
 
 // GetGrant reads one SupportAccessGrant.
@@ -92,9 +118,12 @@ func (c *Client) ListGrants(ctx context.Context, namespace string) (*supportacce
 // as Go prints them ("168h0m0s"), so `kubectl get -o yaml` reads the same.
 type GrantRequest struct {
 	Namespace, Name string
-	AccessLevel     supportaccessv1alpha1.AccessLevel
-	Duration        string
-	Reason          string
+	// GenerateName, when Name is empty, asks kube-apiserver to name the grant: this prefix and a
+	// random suffix (the console's grants).
+	GenerateName string
+	AccessLevel  supportaccessv1alpha1.AccessLevel
+	Duration     string
+	Reason       string
 }
 
 // CreateGrant creates the grant r describes.
@@ -103,10 +132,16 @@ func (c *Client) CreateGrant(ctx context.Context, r GrantRequest) (*supportacces
 	if r.Reason != "" {
 		spec["reason"] = r.Reason
 	}
+	metadata := map[string]any{"namespace": r.Namespace}
+	if r.Name != "" {
+		metadata["name"] = r.Name
+	} else {
+		metadata["generateName"] = r.GenerateName
+	}
 	body, err := json.Marshal(map[string]any{
 		"apiVersion": supportaccessv1alpha1.GroupVersion.String(),
 		"kind":       "SupportAccessGrant",
-		"metadata":   map[string]any{"name": r.Name, "namespace": r.Namespace},
+		"metadata":   metadata,
 		"spec":       spec,
 	})
 	if err != nil {
@@ -126,6 +161,16 @@ func (c *Client) PatchGrantSpec(ctx context.Context, namespace, name string, spe
 	out := &supportaccessv1alpha1.SupportAccessGrant{}
 	err = c.api.Patch(types.MergePatchType).Namespace(namespace).Resource(ResourceGrants).Name(name).Body(body).Do(ctx).Into(out)
 	return out, err
+}
+
+// DeleteGrant deletes a grant; its finalizer holds it until its credentials, binding and sessions
+// are gone. The UID precondition makes sure it is the grant the admin saw.
+func (c *Client) DeleteGrant(ctx context.Context, namespace, name, uid string) error {
+	body, err := json.Marshal(metav1.DeleteOptions{TypeMeta: metav1.TypeMeta{Kind: "DeleteOptions", APIVersion: "v1"}, Preconditions: metav1.NewUIDPreconditions(uid)})
+	if err != nil {
+		return err
+	}
+	return c.api.Delete().Namespace(namespace).Resource(ResourceGrants).Name(name).Body(body).Do(ctx).Error()
 }
 
 // GetSecret reads one Secret.

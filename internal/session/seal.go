@@ -24,6 +24,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
@@ -44,8 +45,8 @@ const (
 	annotationSessionSeal  = "supportaccess.io/session-seal"
 	annotationActivitySeal = "supportaccess.io/activity-seal"
 	// annotationKind is "browser" on a session made by the login page; absent on an API session.
-	annotationKind   = "supportaccess.io/session-kind"
-	kindBrowserValue = "browser"
+	annotationKind   = supportaccessv1alpha1.AnnotationSessionKind
+	kindBrowserValue = supportaccessv1alpha1.SessionKindBrowser
 )
 
 // sessionClaims is the canonical text a session seal covers; newline-separated, as no field can

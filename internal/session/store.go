@@ -42,7 +42,7 @@ import (
 
 const (
 	// ComponentSession is the supportaccess.io/component label value of session Leases.
-	ComponentSession = "session"
+	ComponentSession = supportaccessv1alpha1.ComponentSession
 	// annotationIssuedAt records the grant's credentials generation at login.
 	annotationIssuedAt = "supportaccess.io/credentials-issued-at"
 	// tombstoneTTL is how long a logged-out hash stays refused even if a late watch event

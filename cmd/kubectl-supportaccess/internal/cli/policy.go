@@ -30,9 +30,6 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
-// defaultPolicyName names the AccountSessionPolicy `policy` creates, as the samples do.
-const defaultPolicyName = "session-policy"
-
 // Flag names of `policy`, which are also how its spec fields are reported as changed.
 const (
 	flagInactivityTimeout  = "inactivity-timeout"
@@ -54,7 +51,7 @@ func newPolicyCommand(env Env) *cobra.Command {
 		Short: "Show the account's session policy, or set it (creates or updates its AccountSessionPolicy)",
 		Long: `Without flags, show the session rules in force in the account: how long an idle support session lasts,
 how long any session may live, and the longest grant allowed. With flags, set them: the account's
-AccountSessionPolicy is created (named "` + defaultPolicyName + `") or updated, and the change applies at once to
+AccountSessionPolicy is created (named "` + accountclient.DefaultPolicyName + `") or updated, and the change applies at once to
 every session, including live ones.`,
 		Example: `  # What applies in acme?
   kubectl supportaccess policy -n acme
@@ -109,29 +106,23 @@ func (o *policyOptions) run(ctx context.Context, env Env, spec map[string]any) e
 	if err != nil {
 		return err
 	}
-	list, err := client.ListPolicies(ctx, namespace)
-	if err != nil {
-		return accountclient.Explain(err, "policy", "", namespace)
-	}
-	policies := list.Items
-	if len(spec) > 0 {
-		current := policy.InForce(policies)
-		if current == nil {
-			created, err := client.CreatePolicy(ctx, namespace, defaultPolicyName, spec)
-			if err != nil {
-				return accountclient.Explain(err, "AccountSessionPolicy", defaultPolicyName, namespace)
-			}
-			policies = append(policies, *created)
-			fmt.Fprintf(env.Out, "AccountSessionPolicy %q created in namespace %q.\n\n", created.Name, namespace)
-		} else {
-			patched, err := client.PatchPolicySpec(ctx, namespace, current.Name, spec)
-			if err != nil {
-				return accountclient.Explain(err, "AccountSessionPolicy", current.Name, namespace)
-			}
-			*current = *patched
-			fmt.Fprintf(env.Out, "AccountSessionPolicy %q in namespace %q updated; the change applies to live sessions at once.\n\n", current.Name, namespace)
+	if len(spec) == 0 {
+		list, err := client.ListPolicies(ctx, namespace)
+		if err != nil {
+			return accountclient.Explain(err, "policy", "", namespace)
 		}
+		return writePolicy(env.Out, namespace, list.Items)
 	}
+	change, err := client.SetPolicy(ctx, namespace, spec)
+	if err != nil {
+		return err
+	}
+	if change.Created {
+		fmt.Fprintf(env.Out, "AccountSessionPolicy %q created in namespace %q.\n\n", change.Name, namespace)
+	} else {
+		fmt.Fprintf(env.Out, "AccountSessionPolicy %q in namespace %q updated; the change applies to live sessions at once.\n\n", change.Name, namespace)
+	}
+	policies := change.Policies
 	return writePolicy(env.Out, namespace, policies)
 }
 
