@@ -66,6 +66,8 @@ type options struct {
 	leaderElect        bool
 	authAddr           string
 	authCertDir        string
+	consoleAddr        string
+	consoleCertDir     string
 	trustedProxies     []netip.Prefix
 	forwardHeaders     auth.ForwardHeaders
 	pageRules          types.NamespacedName
@@ -125,6 +127,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"Until it is read, every page needs Full.")
 	fs.StringVar(&returnHosts, "login-redirect-hosts", "", "Comma-separated hosts (host[:port]) the login page may "+
 		"send a browser back to after login, besides the host it is served on.")
+	fs.StringVar(&o.consoleAddr, "console-bind-address", "0", "The address the account admins' web console binds to, "+
+		"e.g. :8446, behind the platform's SSO proxy, which must pass each user's Kubernetes bearer token in the "+
+		"Authorization header: the console acts with that token only, never with the manager's ServiceAccount "+
+		"(docs/console.md). 0 disables it.")
+	fs.StringVar(&o.consoleCertDir, "console-cert-dir", "", "Directory with tls.crt and tls.key for the console. "+
+		"Without it the console serves plain HTTP: only for an SSO proxy in the same pod or on a trusted network.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory with tls.crt and tls.key for the admission "+
 		"webhooks (default: controller-runtime's <temp>/k8s-webhook-server/serving-certs).")
 	fs.IntVar(&o.webhookPort, "webhook-port", 9443, "The port the admission webhook server listens on.")
@@ -272,6 +280,9 @@ func run(o *options) error {
 		return err
 	}
 	if err := setupAuth(ctx, mgr, o, ring); err != nil {
+		return err
+	}
+	if err := setupConsole(mgr, restConfig, o); err != nil {
 		return err
 	}
 

@@ -33,6 +33,7 @@ import (
 	"github.com/supportaccess/support-access-operator/controllers"
 	admissionwebhooks "github.com/supportaccess/support-access-operator/controllers/webhook"
 	"github.com/supportaccess/support-access-operator/internal/auth"
+	"github.com/supportaccess/support-access-operator/internal/console"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
@@ -135,4 +136,22 @@ func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.
 		return fmt.Errorf("set up auth service: %w", err)
 	}
 	return nil
+}
+
+// setupConsole adds the account admins' console (every replica) to mgr when
+// --console-bind-address is set. Its only use of cfg is the API server's address and CA: each
+// request acts with the user's own bearer token (console.NewBearerTokens).
+func setupConsole(mgr ctrl.Manager, cfg *rest.Config, o *options) error {
+	if o.consoleAddr == "" || o.consoleAddr == "0" {
+		return nil
+	}
+	c, err := console.New(console.Options{
+		Mode:                     console.NewBearerTokens(cfg),
+		OperatorMaxGrantDuration: o.maxGrantDuration,
+		Log:                      ctrl.Log.WithName("console"),
+	})
+	if err != nil {
+		return fmt.Errorf("set up the console: %w", err)
+	}
+	return mgr.Add(&console.Runnable{Addr: o.consoleAddr, CertDir: o.consoleCertDir, Console: c})
 }

@@ -45,6 +45,19 @@ func addClusterFlags(c *cobra.Command) *clusterFlags {
 // connect returns a client for the selected cluster and the namespace to work in: -n, else the
 // kubeconfig context's, else "default", as kubectl does.
 func (f *clusterFlags) connect(env Env) (*accountclient.Client, string, error) {
+	cfg, namespace, err := f.restConfig(env)
+	if err != nil {
+		return nil, "", err
+	}
+	client, err := accountclient.New(cfg, userAgent)
+	if err != nil {
+		return nil, "", err
+	}
+	return client, namespace, nil
+}
+
+// restConfig returns the kubeconfig's client config, as kubectl would use it, and its namespace.
+func (f *clusterFlags) restConfig(env Env) (*rest.Config, string, error) {
 	namespace, _, err := f.config.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, "", fmt.Errorf("read kubeconfig: %w", err)
@@ -57,9 +70,5 @@ func (f *clusterFlags) connect(env Env) (*accountclient.Client, string, error) {
 	// API warnings (a deprecation, an admission warning) go to stderr once each, never into output
 	// that scripts parse.
 	cfg.WarningHandler = rest.NewWarningWriter(env.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	client, err := accountclient.New(cfg, userAgent)
-	if err != nil {
-		return nil, "", err
-	}
-	return client, namespace, nil
+	return cfg, namespace, nil
 }

@@ -40,6 +40,8 @@ type Env struct {
 	ReadPassword func(fd int) ([]byte, error)
 	// Now is the clock.
 	Now func() time.Time
+	// OpenBrowser opens url in the user's browser (console); nil never opens one.
+	OpenBrowser func(url string) error
 }
 
 // DefaultEnv is the real process's: standard streams, os.UserCacheDir()/supportaccess.
@@ -51,6 +53,7 @@ func DefaultEnv() Env {
 		IsTerminal:   term.IsTerminal,
 		ReadPassword: term.ReadPassword,
 		Now:          time.Now,
+		OpenBrowser:  openBrowser,
 	}
 }
 

@@ -44,7 +44,7 @@ func NewRootCommand(env Env) *cobra.Command {
 		Long: `Give the vendor's support team temporary, revocable login access to an account (a namespace),
 and, for support staff, log in with the issued credentials and use kubectl with them.
 
-Account owners: grant, list, credentials, revoke, renew, policy (they use your kubeconfig).
+Account owners: grant, list, credentials, revoke, renew, policy, console (they use your kubeconfig).
 Support staff:  login, then kubectl with the "token" exec credential plugin; logout.`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: displayName},
 		SilenceUsage:  true,
@@ -63,7 +63,7 @@ Support staff:  login, then kubectl with the "token" exec credential plugin; log
 	)
 	for _, c := range []*cobra.Command{
 		newGrantCommand(env), newListCommand(env), newCredentialsCommand(env),
-		newRevokeCommand(env), newRenewCommand(env), newPolicyCommand(env),
+		newRevokeCommand(env), newRenewCommand(env), newPolicyCommand(env), newConsoleCommand(env),
 	} {
 		c.GroupID = groupOwner
 		root.AddCommand(c)

@@ -1,0 +1,179 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+const (
+	// liveDebounce gathers a burst of watch events (a grant's issue touches it, its Secret and
+	// its status within milliseconds) into one update; well inside SPEC §11's 2 s.
+	liveDebounce = 150 * time.Millisecond
+	// liveHeartbeat keeps proxies from closing an idle stream.
+	liveHeartbeat = 20 * time.Second
+	// liveWriteTimeout bounds one write to a browser that stopped reading.
+	liveWriteTimeout = 10 * time.Second
+	// watchRetryMin and watchRetryMax bound the wait before a watch that ended is started again.
+	watchRetryMin, watchRetryMax = 500 * time.Millisecond, 10 * time.Second
+	// maxLiveStreams bounds the streams open at once: each holds three watches on kube-apiserver
+	// (as its user) and a goroutine per watch here.
+	maxLiveStreams = 256
+)
+
+// liveUpdate is one message of the stream: the page's live parts, rendered as on the page.
+type liveUpdate struct {
+	Grants string `json:"grants"`
+	Policy string `json:"policy"`
+	Now    string `json:"now"`
+}
+
+// live streams the account's page parts to the browser (server-sent events, read by
+// web/console.js) each time a watch, as the user, sees a grant, policy or session change: what
+// kubectl, GitOps or the operator (an expiry) did elsewhere shows within a second (SPEC §11).
+func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
+	select {
+	case c.liveSlots <- struct{}{}:
+		defer func() { <-c.liveSlots }()
+	default:
+		http.Error(w, "too many live views open; reload later", http.StatusServiceUnavailable)
+		return
+	}
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	changes := make(chan struct{}, 1)
+	for _, start := range []func(context.Context, string) (watch.Interface, error){
+		a.client.WatchGrants, a.client.WatchPolicies, a.client.WatchSessions,
+	} {
+		go c.follow(ctx, a.namespace, start, changes)
+	}
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	heartbeat := time.NewTicker(liveHeartbeat)
+	defer heartbeat.Stop()
+	pending := false
+	for {
+		var msg []byte
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+			if !pending {
+				pending = true
+				debounce.Reset(liveDebounce)
+			}
+			continue
+		case <-heartbeat.C:
+			msg = []byte(": keep-alive\n\n")
+		case <-debounce.C:
+			pending = false
+			msg = c.liveMessage(ctx, a)
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+		if _, err := w.Write(msg); err != nil {
+			return
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+	}
+}
+
+// liveMessage reads the account again and renders its live parts as one server-sent event.
+func (c *Console) liveMessage(ctx context.Context, a *account) []byte {
+	page, err := c.readAccount(ctx, a.client, a.namespace)
+	if err != nil {
+		_, msg := apiError(err)
+		return event("failure", msg)
+	}
+	var grants, policy bytes.Buffer
+	if err := templates.ExecuteTemplate(&grants, "grants", page); err != nil {
+		c.opts.Log.Error(err, "Render the console's live grants")
+		return event("failure", "the page could not be rendered")
+	}
+	if err := templates.ExecuteTemplate(&policy, "policy", page); err != nil {
+		c.opts.Log.Error(err, "Render the console's live session timeout")
+		return event("failure", "the page could not be rendered")
+	}
+	data, err := json.Marshal(liveUpdate{Grants: grants.String(), Policy: policy.String(), Now: page.Now.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return event("failure", "the page could not be rendered")
+	}
+	return event("update", string(data))
+}
+
+// event is a server-sent event whose data is one line (JSON, or a message without newlines).
+func event(name, data string) []byte {
+	var b bytes.Buffer
+	b.WriteString("event: " + name + "\ndata: ")
+	for _, r := range data {
+		if r == '\n' || r == '\r' {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString("\n\n")
+	return b.Bytes()
+}
+
+// follow runs one watch as the user until ctx ends, signalling changes; a watch that ends is
+// started again after a growing pause. A watch RBAC refuses is not retried: the page says that
+// what it would show is not readable.
+func (c *Console) follow(ctx context.Context, namespace string, start func(context.Context, string) (watch.Interface, error), changes chan<- struct{}) {
+	pause := watchRetryMin
+	for ctx.Err() == nil {
+		w, err := start(ctx, namespace)
+		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			return
+		}
+		if err == nil {
+			began := time.Now()
+			for ev := range w.ResultChan() {
+				if ev.Type == watch.Error {
+					break
+				}
+				select {
+				case changes <- struct{}{}:
+				default:
+				}
+			}
+			w.Stop()
+			if time.Since(began) > watchRetryMax {
+				pause = watchRetryMin
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, watchRetryMax)
+	}
+}
+
