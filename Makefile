@@ -107,9 +107,9 @@ run: manifests generate ## Run the manager against the cluster of your current k
 	go run ./cmd --disable-webhooks
 
 .PHONY: run-local
-run-local: build envtest caddy ## Start a local control plane and run the manager against it in the foreground (Ctrl-C stops all).
+run-local: build build-plugin envtest caddy ## Start a local control plane and run the manager against it in the foreground (Ctrl-C stops all).
 	go build -o $(LOCALBIN)/run-local ./hack/run-local
-	$(LOCALBIN)/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --caddy $(CADDY) --state-dir $(LOCALBIN)/local
+	$(LOCALBIN)/run-local --assets $(KUBEBUILDER_ASSETS) --manager $(LOCALBIN)/manager --caddy $(CADDY) --plugin $(LOCALBIN)/kubectl-supportaccess --state-dir $(LOCALBIN)/local
 
 .PHONY: docker-build
 docker-build: ## Build the manager's container image.

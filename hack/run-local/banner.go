@@ -88,7 +88,11 @@ func banner(cluster *localcluster.Cluster, o options, note, appURL string) strin
 	fmt.Fprintf(&b, "Control-plane logs: %s\n\n", filepath.Join(o.stateDir, "control-plane.log"))
 	fmt.Fprintln(&b, "In another terminal (use the pinned kubectl, "+cluster.KubectlBinary()+"):")
 	fmt.Fprintf(&b, "  export KUBECONFIG=%s\n", cluster.KubeconfigPath)
-	fmt.Fprintf(&b, "  export PATH=%s:$PATH\n", filepath.Dir(cluster.KubectlBinary()))
+	pluginDir, err := filepath.Abs(filepath.Dir(o.plugin))
+	if err != nil {
+		pluginDir = filepath.Dir(o.plugin)
+	}
+	fmt.Fprintf(&b, "  export PATH=%s:%s:$PATH   # kubectl, and the kubectl supportaccess plugin\n", filepath.Dir(cluster.KubectlBinary()), pluginDir)
 	if o.samples {
 		auth := fmt.Sprintf("http://127.0.0.1:%d", o.authPort)
 		support := fmt.Sprintf("kubectl --kubeconfig %s --token \"$TOKEN\"", filepath.Join(o.stateDir, tokenKubeconfig))
@@ -120,6 +124,10 @@ func banner(cluster *localcluster.Cluster, o options, note, appURL string) strin
 			fmt.Fprintln(&b, "  #    Revoke it and click any link: the page says the support access has ended.")
 			fmt.Fprintln(&b, "  kubectl patch sag -n acme ticket-4712 --type merge -p '{\"spec\":{\"revoked\":true}}'")
 		}
+		fmt.Fprintln(&b, "\n  # 6. The account admin's page, the help pages' \"Customer support access\" screen, acting as your kubeconfig's user:")
+		fmt.Fprintln(&b, "  kubectl supportaccess console -n acme")
+		fmt.Fprintln(&b, "  #    Open the link it prints. Generate credentials (Limited, 7 days), Copy credentials, Renew, Revoke;")
+		fmt.Fprintln(&b, "  #    Session timeout: Edit, 1 hour, Save. A grant revoked with kubectl turns Revoked on the open page.")
 	} else {
 		fmt.Fprintln(&b, "  kubectl get supportaccess -A")
 	}

@@ -60,6 +60,7 @@ type options struct {
 	manager  string
 	caddy    string
 	stateDir string
+	plugin   string
 	authPort int
 	appPort  int
 	samples  bool
@@ -71,6 +72,7 @@ func main() {
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary to run")
 	flag.StringVar(&o.caddy, "caddy", "", "the Caddy binary of the demo web app's gateway (make caddy); empty runs no web app")
 	flag.StringVar(&o.stateDir, "state-dir", "bin/local", "where the kubeconfig, configuration and control-plane logs go")
+	flag.StringVar(&o.plugin, "plugin", "bin/kubectl-supportaccess", "the kubectl plugin the tour uses (make build-plugin)")
 	flag.IntVar(&o.authPort, "auth-port", 8444, "local port of the manager's auth service (kube-apiserver's token webhook)")
 	flag.IntVar(&o.appPort, "app-port", 8090, "local port of the demo web app's gateway (Caddy with forward auth)")
 	flag.BoolVar(&o.samples, "samples", true, "create the samples' namespace and print the commands to try them")
@@ -227,6 +229,11 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 		// The gateway is on loopback: every browser login arrives from it (SPEC §5.5).
 		"--auth-trusted-proxies", "127.0.0.1/32",
 		"--page-rules-configmap", operatorNamespace + "/" + pageRulesName,
+	}
+	if app != nil {
+		// Copied into each credentials Secret: where support logs in (the console's "Copy
+		// credentials" puts it on the clipboard).
+		args = append(args, "--login-url", app.url+"/.supportaccess/login")
 	}
 	m, err := startManager(o.manager, args)
 	if err != nil {
