@@ -180,6 +180,13 @@ func TestConsoleCountdownFollowsTheClock(t *testing.T) {
 	b.openConsole(g, c)
 	sel := chromedp.CSS("#grant-console-clock .countdown")
 	g.Expect(b.text(g, sel)).To(MatchRegexp(`^5\dm \d+s$`), "a 1-hour grant just issued")
+	// The page's first live update (right after it connects) sets the countdown's clock from the
+	// server's again: wait for it, seen as the countdown element being replaced, before moving
+	// the browser's clock.
+	eval[any](g, b, `document.querySelector('#grant-console-clock .countdown').dataset.seen = 'yes'`)
+	g.Eventually(func() bool {
+		return eval[bool](g, b, `document.querySelector('#grant-console-clock .countdown').dataset.seen !== 'yes'`)
+	}).WithTimeout(liveWithin).WithPolling(poll).Should(BeTrue(), "the page's first live update")
 	eval[any](g, b, `__advance(30 * 60 * 1000)`)
 	g.Eventually(func() string { return b.text(g, sel) }).WithTimeout(3*time.Second).WithPolling(poll).
 		Should(MatchRegexp(`^2\dm \d+s$`), "30 minutes later")

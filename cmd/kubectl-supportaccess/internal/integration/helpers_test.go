@@ -61,6 +61,8 @@ type result struct {
 type person struct {
 	t         *testing.T
 	cacheHome string
+	// openBrowser is the person's browser, for the console; nil opens none.
+	openBrowser func(url string) error
 }
 
 func newPerson(t *testing.T) *person {
@@ -72,6 +74,11 @@ func (p *person) cacheDir() string { return filepath.Join(p.cacheHome, sessionca
 // run runs `kubectl supportaccess args...` in-process with stdin, without a terminal, as kubectl
 // runs an exec plugin that may not prompt.
 func (p *person) run(stdin string, args ...string) result {
+	return p.runContext(p.t.Context(), stdin, args...)
+}
+
+// runContext is run until ctx ends: for a command that runs until interrupted (console).
+func (p *person) runContext(ctx context.Context, stdin string, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	env := cli.Env{
 		IOStreams:    genericiooptions.IOStreams{In: strings.NewReader(stdin), Out: &stdout, ErrOut: &stderr},
@@ -80,8 +87,9 @@ func (p *person) run(stdin string, args ...string) result {
 		IsTerminal:   func(int) bool { return false },
 		ReadPassword: func(int) ([]byte, error) { p.t.Fatal("no terminal here"); return nil, nil },
 		Now:          time.Now,
+		OpenBrowser:  p.openBrowser,
 	}
-	code := cli.Run(p.t.Context(), env, args)
+	code := cli.Run(ctx, env, args)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 
