@@ -96,6 +96,7 @@ func TestConsoleHelpPageFlow(t *testing.T) {
 	email := lineValue(copied, "Login email: ")
 	g.Expect(email).To(HaveSuffix("@support.test"), "the copied login email")
 	g.Expect(copied).To(ContainSubstring("Limited access (no personal data)"))
+	g.Expect(copied).To(ContainSubstring("Login URL: "+consoleLoginURL), "the managers' --login-url, from the Secret")
 	g.Expect(copied).To(MatchRegexp(`(?m)^Expires: \d{4}-\d\d-\d\dT`))
 	token := loginWith(ctx, g, email, password).Token
 	g.Expect(tokenReview(ctx, g, replicas()[0], token).Authenticated).To(BeTrue(), "the copied credentials' session")

@@ -48,6 +48,10 @@ const (
 	accountA = "browser-acme"
 	accountB = "browser-globex"
 
+	// consoleLoginURL is the managers' --login-url: where support logs in, as the console shows it.
+	consoleLoginURL = "https://app.example.test/.supportaccess/login"
+	// operatorMaxGrantDuration is the managers' --max-grant-duration.
+	operatorMaxGrantDuration = "336h"
 	// eventually is the deadline of what the system does by itself (a reconcile, a watch event).
 	eventually = 30 * time.Second
 	// poll is how often such conditions are checked.
@@ -72,6 +76,8 @@ var (
 	web *rig
 	// rigErr is why web could not start; every test fails with it.
 	rigErr error
+	// consoleAddr is where replica 1 serves the console in its in-cluster mode (127.0.0.1:port).
+	consoleAddr string
 )
 
 // TestMain starts the control plane and two manager replicas (internal/e2esuite) with the shipped
@@ -90,6 +96,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "browser: %v\n", err)
 		os.Exit(1)
 	}
+	// Replica 1 also serves the console in its in-cluster mode, as behind an SSO proxy.
+	if consoleAddr, err = managerproc.FreeAddress(); err != nil {
+		fmt.Fprintf(os.Stderr, "browser: %v\n", err)
+		os.Exit(1)
+	}
 	opts := e2esuite.Options{
 		Name:              "browser",
 		OperatorNamespace: operatorNamespace,
@@ -99,9 +110,13 @@ func TestMain(m *testing.M) {
 			// Every login arrives from the gateway: without this, every browser would share one
 			// failed-login throttle (SPEC §5.5).
 			"--auth-trusted-proxies", "127.0.0.1/32",
+			// Copied into the credentials Secrets, so the console shows and copies it.
+			"--login-url", consoleLoginURL,
+			// Below the 30 days the console offers: admission refuses that choice (SPEC §11).
+			"--max-grant-duration", operatorMaxGrantDuration,
 		},
 		ReplicaArgs: [][]string{
-			{"--forward-auth-headers", "forwarded"},
+			{"--forward-auth-headers", "forwarded", "--console-bind-address", consoleAddr},
 			{"--forward-auth-headers", "original"},
 		},
 		// Before the managers start, so that the rules are in force when they first answer.
