@@ -160,6 +160,15 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 		}
 	}
 	checkAccess(ctx, client, namespace, checks)
+	if page.Generate.Allowed && !anyPeriodAllowed(page.Periods) {
+		// Every choice is disabled: a form would post nothing the API accepts.
+		limit, byPolicy := policy.GrantCap(settings, c.opts.OperatorMaxGrantDuration)
+		what := "the operator's maximum"
+		if byPolicy {
+			what = "this account's maxGrantDuration"
+		}
+		page.Generate = denied("no validity period fits " + what + " (" + policy.FormatDuration(limit) + ")")
+	}
 
 	for i := range grants.Items {
 		g := &grants.Items[i]

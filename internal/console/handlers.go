@@ -25,6 +25,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/accountclient"
@@ -56,13 +57,22 @@ func (c *Console) withAccount(h accountHandler) http.HandlerFunc {
 			writeMessage(w, http.StatusNotFound, "No such account", "An account is a namespace name: "+strings.Join(errs, "; ")+".")
 			return
 		}
+		// A grant or Lease name that the API could not hold is no object of the account: it is
+		// refused here rather than sent to kube-apiserver or written into a form's action.
+		for _, key := range []string{"name", "lease"} {
+			if v := r.PathValue(key); v != "" && !validName(v) {
+				writeMessage(w, http.StatusNotFound, "No such "+map[string]string{"name": "grant", "lease": "session"}[key],
+					"There is no object of that name: "+strings.Join(validation.IsDNS1123Subdomain(v), "; ")+".")
+				return
+			}
+		}
 		cfg, ok := userConfig(r.Context())
 		if !ok {
 			// Mode.authenticate always sets it; without it, act as nobody rather than as anyone.
 			writeMessage(w, http.StatusInternalServerError, "No credentials", "The console found no credentials for this request.")
 			return
 		}
-		client, err := accountclient.New(cfg, c.opts.UserAgent)
+		client, err := accountclient.New(withRateLimits(cfg), c.opts.UserAgent)
 		if err != nil {
 			c.opts.Log.Error(err, "Build a client for a console request")
 			writeMessage(w, http.StatusInternalServerError, "Cannot reach the cluster", err.Error())
@@ -79,6 +89,24 @@ func (c *Console) withAccount(h accountHandler) http.HandlerFunc {
 	}
 }
 
+// Client-side rate limits of the clients the console builds for a request. A client lives for
+// one page (a dozen requests) or one live stream, whose every update reads the account again,
+// with a SelfSubjectAccessReview per button and per Active grant's Secret. client-go's default
+// (5 a second, bursts of 10) makes an update of an account with a few Active grants wait for
+// seconds, past SPEC §11's 2 s. kube-apiserver's priority and fairness still applies to the user.
+const clientQPS, clientBurst = 50, 100
+
+// withRateLimits returns cfg with at least the console's client-side rate limits; a config with
+// a rate limiter of its own, or with throttling off, is left as it is.
+func withRateLimits(cfg *rest.Config) *rest.Config {
+	if cfg.RateLimiter != nil || cfg.QPS < 0 || (cfg.QPS >= clientQPS && cfg.Burst >= clientBurst) {
+		return cfg
+	}
+	out := rest.CopyConfig(cfg)
+	out.QPS, out.Burst = max(out.QPS, clientQPS), max(out.Burst, clientBurst)
+	return out
+}
+
 // home opens the configured account, or asks which one.
 func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	if ns := r.URL.Query().Get("account"); ns != "" {
@@ -90,6 +118,11 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	render(w, http.StatusOK, "home.html", nil)
+}
+
+// validName reports whether name can name a grant or a Lease (a DNS-1123 subdomain).
+func validName(name string) bool {
+	return len(validation.IsDNS1123Subdomain(name)) == 0
 }
 
 func accountPath(namespace string) string {
@@ -122,8 +155,11 @@ func (c *Console) renderPage(w http.ResponseWriter, r *http.Request, a *account,
 	}
 	page.Error = errMsg
 	page.EditTimeout = r.URL.Query().Get("edit") == "timeout" && page.Policy.Save.Allowed
+	// The grant is named in a link anyone can write: only a name a grant can have is shown.
 	if format, ok := notices[r.URL.Query().Get("done")]; ok && errMsg == "" {
-		page.Notice = strings.Replace(format, "%s", r.URL.Query().Get("grant"), 1)
+		if grant := r.URL.Query().Get("grant"); grant == "" || validName(grant) {
+			page.Notice = strings.Replace(format, "%s", grant, 1)
+		}
 	}
 	render(w, status, "page.html", page)
 }
@@ -135,8 +171,12 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *account, err e
 }
 
 // apiError returns the status and message of an error from kube-apiserver: its own words, which
-// name the field or the permission.
+// name the field or the permission. A missing object, which accountclient.Explain words for a
+// person and so no longer carries the API's status, is still a 404.
 func apiError(err error) (int, string) {
+	if errors.Is(err, accountclient.ErrNotFound) {
+		return http.StatusNotFound, err.Error()
+	}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) && status.Status().Code >= 400 {
 		return int(status.Status().Code), err.Error()

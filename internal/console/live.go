@@ -61,9 +61,24 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 		return
 	}
 	ctx := r.Context()
+	// The stream opens with the account as it is now, not at its next change: the page may have
+	// been read before a change the watches below do not replay (a deletion; a stream that
+	// reconnects), and the account may be empty, so that no watch ever says anything. A user
+	// who may not read the account gets the API's refusal as the answer, as the page does,
+	// rather than a stream that stays silent and holds one of the console's slots.
+	first, err := c.liveMessage(ctx, a)
+	if err != nil {
+		code, msg := apiError(err)
+		writeMessage(w, code, "Cannot open account "+a.namespace, msg)
+		return
+	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
+	_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+	if _, err := w.Write(first); err != nil {
+		return
+	}
 	if err := rc.Flush(); err != nil {
 		return
 	}
@@ -93,7 +108,10 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 			msg = []byte(": keep-alive\n\n")
 		case <-debounce.C:
 			pending = false
-			msg = c.liveMessage(ctx, a)
+			if msg, err = c.liveMessage(ctx, a); err != nil {
+				_, text := apiError(err)
+				msg = event("failure", text)
+			}
 		}
 		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
 		if _, err := w.Write(msg); err != nil {
@@ -105,27 +123,28 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 	}
 }
 
-// liveMessage reads the account again and renders its live parts as one server-sent event.
-func (c *Console) liveMessage(ctx context.Context, a *account) []byte {
+// liveMessage reads the account again and renders its live parts as one server-sent event. The
+// error is the read's (kube-apiserver's refusal, say); a page that cannot be rendered is a
+// failure event.
+func (c *Console) liveMessage(ctx context.Context, a *account) ([]byte, error) {
 	page, err := c.readAccount(ctx, a.client, a.namespace)
 	if err != nil {
-		_, msg := apiError(err)
-		return event("failure", msg)
+		return nil, err
 	}
 	var grants, policy bytes.Buffer
 	if err := templates.ExecuteTemplate(&grants, "grants", page); err != nil {
 		c.opts.Log.Error(err, "Render the console's live grants")
-		return event("failure", "the page could not be rendered")
+		return event("failure", "the page could not be rendered"), nil
 	}
 	if err := templates.ExecuteTemplate(&policy, "policy", page); err != nil {
 		c.opts.Log.Error(err, "Render the console's live session timeout")
-		return event("failure", "the page could not be rendered")
+		return event("failure", "the page could not be rendered"), nil
 	}
 	data, err := json.Marshal(liveUpdate{Grants: grants.String(), Policy: policy.String(), Now: page.Now.UTC().Format(time.RFC3339Nano)})
 	if err != nil {
-		return event("failure", "the page could not be rendered")
+		return event("failure", "the page could not be rendered"), nil
 	}
-	return event("update", string(data))
+	return event("update", string(data)), nil
 }
 
 // event is a server-sent event whose data is one line (JSON, or a message without newlines).
@@ -143,8 +162,9 @@ func event(name, data string) []byte {
 }
 
 // follow runs one watch as the user until ctx ends, signalling changes; a watch that ends is
-// started again after a growing pause. A watch RBAC refuses is not retried: the page says that
-// what it would show is not readable.
+// started again after a growing pause. Each start signals a change too: what changed while no
+// watch ran (a deletion, which a new watch does not replay) is read again. A watch RBAC refuses
+// is not retried: the page says that what it would show is not readable.
 func (c *Console) follow(ctx context.Context, namespace string, start func(context.Context, string) (watch.Interface, error), changes chan<- struct{}) {
 	pause := watchRetryMin
 	for ctx.Err() == nil {
@@ -154,14 +174,12 @@ func (c *Console) follow(ctx context.Context, namespace string, start func(conte
 		}
 		if err == nil {
 			began := time.Now()
+			signal(changes)
 			for ev := range w.ResultChan() {
 				if ev.Type == watch.Error {
 					break
 				}
-				select {
-				case changes <- struct{}{}:
-				default:
-				}
+				signal(changes)
 			}
 			w.Stop()
 			if time.Since(began) > watchRetryMax {
@@ -177,3 +195,10 @@ func (c *Console) follow(ctx context.Context, namespace string, start func(conte
 	}
 }
 
+// signal notes a change for the stream without waiting: one pending change is enough.
+func signal(changes chan<- struct{}) {
+	select {
+	case changes <- struct{}{}:
+	default:
+	}
+}

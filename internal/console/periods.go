@@ -75,6 +75,16 @@ func periodsFor(s policy.Settings, operatorMax time.Duration) []period {
 	return out
 }
 
+// anyPeriodAllowed reports whether one of periods may be chosen.
+func anyPeriodAllowed(periods []period) bool {
+	for _, p := range periods {
+		if p.Disabled == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // allowedPeriod reports whether value is one of the timer's choices: the form may send no other.
 func allowedPeriod(value string) bool {
 	for _, p := range validityPeriods {
