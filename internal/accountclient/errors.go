@@ -28,10 +28,19 @@ import (
 // ErrNotFound is wrapped by the errors Explain returns for a missing object.
 var ErrNotFound = errors.New("not found")
 
-// notFound is an object that does not exist, said the way a person reads it.
-type notFound struct{ msg string }
+// explained is an API error said the way a person reads it. It unwraps to the API's error, so
+// its status (a 404, a 409) still reaches a caller that answers with it (the console).
+type explained struct {
+	msg string
+	err error
+}
 
-func (e *notFound) Error() string        { return e.msg }
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
+// notFound is an object that does not exist.
+type notFound struct{ explained }
+
 func (e *notFound) Is(target error) bool { return target == ErrNotFound }
 
 // Explain turns an API error about the object name (a "grant", "policy" or "Secret") in namespace
@@ -50,13 +59,13 @@ func Explain(err error, what, name, namespace string) error {
 	details := status.Status().Details
 	switch {
 	case apierrors.IsNotFound(err) && details != nil && details.Kind == "namespaces":
-		return &notFound{fmt.Sprintf("namespace %q not found", details.Name)}
+		return &notFound{explained{fmt.Sprintf("namespace %q not found", details.Name), err}}
 	case apierrors.IsNotFound(err) && details != nil && name != "" && details.Name == name:
-		return &notFound{fmt.Sprintf("%s %q not found in namespace %q", what, name, namespace)}
+		return &notFound{explained{fmt.Sprintf("%s %q not found in namespace %q", what, name, namespace), err}}
 	case apierrors.IsNotFound(err):
-		return fmt.Errorf("this cluster does not serve the %s API (%v): install the Support Access Operator's CRDs first", supportaccessv1alpha1.GroupVersion, err)
+		return &explained{fmt.Sprintf("this cluster does not serve the %s API (%v): install the Support Access Operator's CRDs first", supportaccessv1alpha1.GroupVersion, err), err}
 	case apierrors.IsAlreadyExists(err):
-		return fmt.Errorf("%s %q already exists in namespace %q", what, name, namespace)
+		return &explained{fmt.Sprintf("%s %q already exists in namespace %q", what, name, namespace), err}
 	}
 	return err
 }

@@ -18,6 +18,7 @@ package accountclient
 
 import (
 	"errors"
+	"net/http"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -52,4 +53,23 @@ func TestExplain(t *testing.T) {
 		})
 	}
 	NewWithT(t).Expect(Explain(nil, "grant", "t", "acme")).To(Succeed())
+}
+
+// The explained errors keep the API's status underneath: the console answers with it.
+func TestExplainKeepsTheStatus(t *testing.T) {
+	g := NewWithT(t)
+	gr := schema.GroupResource{Group: "supportaccess.io", Resource: "supportaccessgrants"}
+	for _, tc := range []struct {
+		err  error
+		code int32
+	}{
+		{apierrors.NewNotFound(gr, "t"), http.StatusNotFound},
+		{apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "acme"), http.StatusNotFound},
+		{apierrors.NewNotFound(gr, ""), http.StatusNotFound},
+		{apierrors.NewAlreadyExists(gr, "t"), http.StatusConflict},
+	} {
+		var status apierrors.APIStatus
+		g.Expect(errors.As(Explain(tc.err, "grant", "t", "acme"), &status)).To(BeTrue(), "%v", tc.err)
+		g.Expect(status.Status().Code).To(Equal(tc.code), "%v", tc.err)
+	}
 }

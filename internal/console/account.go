@@ -18,6 +18,9 @@ package console
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +53,32 @@ type accountPage struct {
 	EditTimeout bool
 	// LiveUpdates is false when the user may not watch grants: the page then says so.
 	LiveUpdates permission
+	// Version identifies what the page shows, but for the time (Now, the countdowns): the script
+	// replaces the page's live parts only with an update of another version, so that an update
+	// that changes nothing never swaps a button under the user's pointer.
+	Version string `json:"-"`
+}
+
+// version computes Version: a hash of the page without its times.
+func (p *accountPage) version() string {
+	timeless := *p
+	timeless.Now, timeless.Notice, timeless.Error = time.Time{}, "", ""
+	timeless.Live = withoutCountdowns(p.Live)
+	timeless.History = withoutCountdowns(p.History)
+	data, err := json.Marshal(&timeless)
+	if err != nil {
+		return "" // Never for these types; an empty version only means every update applies.
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+func withoutCountdowns(grants []grantView) []grantView {
+	out := slices.Clone(grants)
+	for i := range out {
+		out[i].Countdown = ""
+	}
+	return out
 }
 
 // grantView is one grant on the page.
@@ -201,6 +230,7 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 		page.Warnings = append(page.Warnings, "the sessions cannot be read: "+sessionsErr.Error())
 	}
 	page.Policy = policyViewOf(settings, inForce, page.Policy.Save)
+	page.Version = page.version()
 	return page, nil
 }
 

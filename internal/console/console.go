@@ -50,8 +50,8 @@ type Options struct {
 type Console struct {
 	opts    Options
 	handler http.Handler
-	// liveSlots counts the live streams open (maxLiveStreams).
-	liveSlots chan struct{}
+	// streams counts the live streams open (maxLiveStreams, maxLiveStreamsPerUser).
+	streams streamCounter
 }
 
 // New returns the console for opts.
@@ -65,7 +65,7 @@ func New(opts Options) (*Console, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	c := &Console{opts: opts, liveSlots: make(chan struct{}, maxLiveStreams)}
+	c := &Console{opts: opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /assets/{file}", serveAsset)
 	mux.HandleFunc("GET /{$}", c.home)

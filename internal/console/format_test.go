@@ -17,6 +17,7 @@ limitations under the License.
 package console
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -157,4 +158,39 @@ func TestAllowedPeriod(t *testing.T) {
 		g.Expect(allowedPeriod(v)).To(BeFalse(), v)
 	}
 	g.Expect(validityPeriods).To(ContainElement(HaveField("Value", supportaccessv1alpha1.DefaultGrantDuration)))
+}
+
+// One user cannot take every live stream: a bound per user below the bound in all.
+func TestStreamCounter(t *testing.T) {
+	g := NewWithT(t)
+	var s streamCounter
+	for range maxLiveStreamsPerUser {
+		g.Expect(s.acquire("a")).To(BeTrue())
+	}
+	g.Expect(s.acquire("a")).To(BeFalse(), "a user past their bound")
+	g.Expect(s.acquire("b")).To(BeTrue(), "another user is not blocked by the first")
+	s.release("a")
+	g.Expect(s.acquire("a")).To(BeTrue(), "a released stream frees a place")
+	for i := 0; s.total < maxLiveStreams; i++ {
+		g.Expect(s.acquire(fmt.Sprintf("user-%d", i))).To(BeTrue())
+	}
+	g.Expect(s.acquire("c")).To(BeFalse(), "the bound in all")
+	for u, n := range map[string]int{"a": maxLiveStreamsPerUser, "b": 1} {
+		for range n {
+			s.release(u)
+		}
+	}
+	g.Expect(s.byUser).NotTo(HaveKey("a"), "users without a stream are forgotten")
+}
+
+// A page's version ignores the time (a countdown ticks on every read) and nothing else.
+func TestPageVersion(t *testing.T) {
+	g := NewWithT(t)
+	page := func(now time.Time, phase string) *accountPage {
+		return &accountPage{Namespace: "acme", Now: now, Live: []grantView{{Name: "g", Phase: phase, Countdown: countdown(time.Hour - time.Duration(now.Second())*time.Second)}}}
+	}
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	g.Expect(page(t0, "Active").version()).To(Equal(page(t0.Add(7*time.Second), "Active").version()), "only the time moved")
+	g.Expect(page(t0, "Active").version()).NotTo(Equal(page(t0, "Revoked").version()), "the grant changed")
+	g.Expect(page(t0, "Active").version()).To(HaveLen(32))
 }

@@ -45,6 +45,8 @@ const (
 type account struct {
 	namespace string
 	client    *accountclient.Client
+	// user tells the request's user apart from others (the live streams' per-user count).
+	user string
 }
 
 type accountHandler func(w http.ResponseWriter, r *http.Request, a *account)
@@ -66,13 +68,13 @@ func (c *Console) withAccount(h accountHandler) http.HandlerFunc {
 				return
 			}
 		}
-		cfg, ok := userConfig(r.Context())
+		u, ok := userOf(r.Context())
 		if !ok {
 			// Mode.authenticate always sets it; without it, act as nobody rather than as anyone.
 			writeMessage(w, http.StatusInternalServerError, "No credentials", "The console found no credentials for this request.")
 			return
 		}
-		client, err := accountclient.New(withRateLimits(cfg), c.opts.UserAgent)
+		client, err := accountclient.New(withRateLimits(u.cfg), c.opts.UserAgent)
 		if err != nil {
 			c.opts.Log.Error(err, "Build a client for a console request")
 			writeMessage(w, http.StatusInternalServerError, "Cannot reach the cluster", err.Error())
@@ -85,7 +87,7 @@ func (c *Console) withAccount(h accountHandler) http.HandlerFunc {
 				return
 			}
 		}
-		h(w, r, &account{namespace: namespace, client: client})
+		h(w, r, &account{namespace: namespace, client: client, user: u.key})
 	}
 }
 
@@ -171,12 +173,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *account, err e
 }
 
 // apiError returns the status and message of an error from kube-apiserver: its own words, which
-// name the field or the permission. A missing object, which accountclient.Explain words for a
-// person and so no longer carries the API's status, is still a 404.
+// name the field or the permission (accountclient.Explain's wording keeps the status underneath).
 func apiError(err error) (int, string) {
-	if errors.Is(err, accountclient.ErrNotFound) {
-		return http.StatusNotFound, err.Error()
-	}
 	var status apierrors.APIStatus
 	if errors.As(err, &status) && status.Status().Code >= 400 {
 		return int(status.Status().Code), err.Error()
@@ -190,7 +188,7 @@ func done(w http.ResponseWriter, r *http.Request, a *account, outcome, grant str
 	target := accountPath(a.namespace)
 	if grant != "" {
 		q.Set("grant", grant)
-		target += "?" + q.Encode() + "#grant-" + url.PathEscape(grant)
+		target += "?" + q.Encode() + "#grant_" + url.PathEscape(grant)
 	} else {
 		target += "?" + q.Encode()
 	}

@@ -32,6 +32,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
 // The page's HTML: a strict CSP on every answer, no inline script or style, state changes as
@@ -217,12 +218,12 @@ func TestDisabledButtonsSayWhy(t *testing.T) {
 	describedBy := regexp.MustCompile(`aria-describedby="([^"]+)"`)
 	for _, tc := range []struct{ id, reason string }{
 		{"generate", "Not allowed: no create."},
-		{"renew-live", "Renew is not allowed: no renew."},
-		{"revoke-live", "Revoke is not allowed: no revoke."},
-		{"copy-button-live", "The password is not shown: no secret."},
-		{"end-session-1", "Ending sessions is not allowed: no end."},
-		{"end-session-2", "Ending sessions is not allowed: no end."},
-		{"delete-old", "Delete is not allowed: no delete."},
+		{"renew_live", "Renew is not allowed: no renew."},
+		{"revoke_live", "Revoke is not allowed: no revoke."},
+		{"copy-button_live", "The password is not shown: no secret."},
+		{"end_session-1", "Ending sessions is not allowed: no end."},
+		{"end_session-2", "Ending sessions is not allowed: no end."},
+		{"delete_old", "Delete is not allowed: no delete."},
 		{"edit-timeout", "Editing is not allowed: no save."},
 	} {
 		tag := button(g, body, tc.id)
@@ -233,4 +234,34 @@ func TestDisabledButtonsSayWhy(t *testing.T) {
 	}
 	g.Expect(body).NotTo(ContainSubstring(`<dialog`), "no revoke dialog for a user who may not revoke")
 	g.Expect(strings.Count(body, `id="delete-denied"`)).To(Equal(1), "ids are unique")
+}
+
+// Element ids are "<what>_<name>": "_" is in no object name, so no grant's ids collide with
+// another's ("copy-" + "button-x" would be "copy-button-" + "x"), and "Copy credentials" always
+// copies its own grant's credentials.
+func TestElementIDsAreUnique(t *testing.T) {
+	g := NewWithT(t)
+	var live []grantView
+	for _, name := range []string{"x", "button-x", "denied-x", "title-x", "revoke-x", "denied"} {
+		live = append(live, grantView{Namespace: "acme", Name: name, Phase: "Active", Active: true, Access: "Limited",
+			Credentials: &accountclient.Credentials{Email: name + "@support.test", Password: "pw-" + name},
+			CopyText:    "Password: pw-" + name,
+			Renew:       permission{Allowed: true}, Revoke: permission{Allowed: true}, EndSession: denied("no end"),
+			Sessions: []sessionView{{Lease: "denied-" + name, UID: "u"}}})
+	}
+	history := []grantView{{Namespace: "acme", Name: "old", Phase: "Revoked", History: true, Access: "Full", Delete: denied("no delete")}}
+	page := &accountPage{Namespace: "acme", User: "admin", Now: time.Now(), Generate: denied("no create"),
+		Live: live, History: history, Policy: policyView{Label: "30 minutes", Save: denied("no save")},
+		LiveUpdates: permission{Allowed: true}}
+	var out strings.Builder
+	g.Expect(templates.ExecuteTemplate(&out, "page.html", page)).To(Succeed())
+	seen := map[string]int{}
+	for _, m := range regexp.MustCompile(`\sid="([^"]+)"`).FindAllStringSubmatch(out.String(), -1) {
+		seen[m[1]]++
+	}
+	for id, n := range seen {
+		g.Expect(n).To(Equal(1), "id %q appears %d times", id, n)
+	}
+	g.Expect(seen).To(HaveKey("copy_button-x"), "the credentials of grant button-x")
+	g.Expect(out.String()).To(ContainSubstring(`data-copy="copy_x"`))
 }

@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,28 +39,28 @@ const (
 	// watchRetryMin and watchRetryMax bound the wait before a watch that ended is started again.
 	watchRetryMin, watchRetryMax = 500 * time.Millisecond, 10 * time.Second
 	// maxLiveStreams bounds the streams open at once: each holds three watches on kube-apiserver
-	// (as its user) and a goroutine per watch here.
-	maxLiveStreams = 256
+	// (as its user) and a goroutine per watch here. maxLiveStreamsPerUser keeps one user (a
+	// script, a browser with many tabs) from taking them all.
+	maxLiveStreams        = 256
+	maxLiveStreamsPerUser = 16
 )
 
 // liveUpdate is one message of the stream: the page's live parts, rendered as on the page.
 type liveUpdate struct {
-	Grants string `json:"grants"`
-	Policy string `json:"policy"`
-	Now    string `json:"now"`
+	Grants  string `json:"grants"`
+	Policy  string `json:"policy"`
+	Version string `json:"version"`
 }
 
 // live streams the account's page parts to the browser (server-sent events, read by
 // web/console.js) each time a watch, as the user, sees a grant, policy or session change: what
 // kubectl, GitOps or the operator (an expiry) did elsewhere shows within a second (SPEC §11).
 func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
-	select {
-	case c.liveSlots <- struct{}{}:
-		defer func() { <-c.liveSlots }()
-	default:
-		http.Error(w, "too many live views open; reload later", http.StatusServiceUnavailable)
+	if !c.streams.acquire(a.user) {
+		http.Error(w, "too many live views open; close some tabs or reload later", http.StatusServiceUnavailable)
 		return
 	}
+	defer c.streams.release(a.user)
 	ctx := r.Context()
 	// The stream opens with the account as it is now, not at its next change: the page may have
 	// been read before a change the watches below do not replay (a deletion; a stream that
@@ -140,7 +141,7 @@ func (c *Console) liveMessage(ctx context.Context, a *account) ([]byte, error) {
 		c.opts.Log.Error(err, "Render the console's live session timeout")
 		return event("failure", "the page could not be rendered"), nil
 	}
-	data, err := json.Marshal(liveUpdate{Grants: grants.String(), Policy: policy.String(), Now: page.Now.UTC().Format(time.RFC3339Nano)})
+	data, err := json.Marshal(liveUpdate{Grants: grants.String(), Policy: policy.String(), Version: page.Version})
 	if err != nil {
 		return event("failure", "the page could not be rendered"), nil
 	}
@@ -200,5 +201,37 @@ func signal(changes chan<- struct{}) {
 	select {
 	case changes <- struct{}{}:
 	default:
+	}
+}
+
+// streamCounter counts the live streams open, in all and per user.
+type streamCounter struct {
+	mu     sync.Mutex
+	total  int
+	byUser map[string]int
+}
+
+// acquire counts a new stream of user, unless that would pass a bound.
+func (s *streamCounter) acquire(user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.total >= maxLiveStreams || s.byUser[user] >= maxLiveStreamsPerUser {
+		return false
+	}
+	if s.byUser == nil {
+		s.byUser = map[string]int{}
+	}
+	s.total++
+	s.byUser[user]++
+	return true
+}
+
+// release forgets a stream of user.
+func (s *streamCounter) release(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	if s.byUser[user]--; s.byUser[user] <= 0 {
+		delete(s.byUser, user)
 	}
 }

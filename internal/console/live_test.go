@@ -52,7 +52,6 @@ func TestLiveShowsChangesMadeElsewhere(t *testing.T) {
 			g.Expect(first.Grants).To(ContainSubstring(`<span class="phase phase-Active">Active</span>`))
 			g.Expect(first.Grants).NotTo(ContainSubstring(`phase-Revoked`))
 			g.Expect(first.Grants).To(ContainSubstring(issued.password), "the admin's live view shows the credentials")
-			g.Expect(time.Parse(time.RFC3339Nano, first.Now)).To(BeTemporally("~", time.Now(), 5*time.Second))
 
 			// Revoked with kubectl: Revoked on the page within 2 s, in the history.
 			patchGrant(t, ns, "g", `{"revoked":true}`)
@@ -73,7 +72,7 @@ func TestLiveShowsChangesMadeElsewhere(t *testing.T) {
 
 			// A session that starts.
 			sessionLease(t, ns, "keep", "session-live")
-			s.waitForUpdate(t, liveWithin, func(u liveUpdate) bool { return strings.Contains(u.Grants, `id="end-session-live"`) })
+			s.waitForUpdate(t, liveWithin, func(u liveUpdate) bool { return strings.Contains(u.Grants, `id="end_session-live"`) })
 		})
 	}
 }

@@ -102,7 +102,7 @@ func (l *Loopback) authenticate(next http.Handler) http.Handler {
 				"This browser has not opened the link that kubectl supportaccess console printed. Open that link; if it was already used, stop the command and start it again for a new one.")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(withUserConfig(r.Context(), l.cfg)))
+		next.ServeHTTP(w, r.WithContext(withUser(r.Context(), requestUser{cfg: l.cfg, key: "loopback"})))
 	})
 }
 

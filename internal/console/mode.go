@@ -31,15 +31,23 @@ type Mode interface {
 	authenticate(next http.Handler) http.Handler
 }
 
-type userConfigKey struct{}
-
-// withUserConfig returns ctx carrying the config of the request's user.
-func withUserConfig(ctx context.Context, cfg *rest.Config) context.Context {
-	return context.WithValue(ctx, userConfigKey{}, cfg)
+// requestUser is whose credentials a request acts with.
+type requestUser struct {
+	cfg *rest.Config
+	// key tells users apart without holding their credential (a token's hash): the live
+	// streams are counted per key.
+	key string
 }
 
-// userConfig returns the config of the request's user, which Mode put there.
-func userConfig(ctx context.Context) (*rest.Config, bool) {
-	cfg, ok := ctx.Value(userConfigKey{}).(*rest.Config)
-	return cfg, ok
+type userKey struct{}
+
+// withUser returns ctx carrying the request's user.
+func withUser(ctx context.Context, u requestUser) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// userOf returns the request's user, which Mode put there.
+func userOf(ctx context.Context) (requestUser, bool) {
+	u, ok := ctx.Value(userKey{}).(requestUser)
+	return u, ok && u.cfg != nil
 }

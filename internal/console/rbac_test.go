@@ -230,7 +230,7 @@ func checkAdminPage(t *testing.T, b *browser, a *rbacAccount, admin *user) {
 	g.Expect(r.body).To(ContainSubstring(a.active.password), "the admin may read the Secret: the password is shown")
 	g.Expect(r.body).To(ContainSubstring(a.active.email))
 	g.Expect(r.body).To(ContainSubstring(a.toRevoke.password))
-	for _, id := range []string{"generate", "renew-active", "revoke-active", "copy-button-active", "end-session-a1", "delete-old"} {
+	for _, id := range []string{"generate", "renew_active", "revoke_active", "copy-button_active", "end_session-a1", "delete_old"} {
 		g.Expect(button(g, r.body, id)).NotTo(ContainSubstring("disabled"), id)
 	}
 	g.Expect(r.body).To(ContainSubstring(`id="edit-timeout" href=`))
@@ -249,11 +249,11 @@ func checkReadOnlyPage(t *testing.T, b *browser, a *rbacAccount, reader *user) {
 	}
 	for _, tc := range []struct{ id, reason string }{
 		{"generate", "Not allowed: " + cannot("create", "supportaccessgrants.supportaccess.io")},
-		{"renew-active", "Renew is not allowed: " + cannot("patch", "supportaccessgrants.supportaccess.io")},
-		{"revoke-active", "Revoke is not allowed: " + cannot("patch", "supportaccessgrants.supportaccess.io")},
-		{"copy-button-active", "The password is not shown: " + cannot("get", "secrets "+a.active.grant.Status.SecretName)},
+		{"renew_active", "Renew is not allowed: " + cannot("patch", "supportaccessgrants.supportaccess.io")},
+		{"revoke_active", "Revoke is not allowed: " + cannot("patch", "supportaccessgrants.supportaccess.io")},
+		{"copy-button_active", "The password is not shown: " + cannot("get", "secrets "+a.active.grant.Status.SecretName)},
 		{"edit-timeout", "Editing is not allowed: " + cannot("create", "accountsessionpolicies.supportaccess.io")},
-		{"delete-old", "Delete is not allowed: " + cannot("delete", "supportaccessgrants.supportaccess.io")},
+		{"delete_old", "Delete is not allowed: " + cannot("delete", "supportaccessgrants.supportaccess.io")},
 	} {
 		g.Expect(button(g, r.body, tc.id)).To(ContainSubstring("disabled"), tc.id)
 		g.Expect(r.body).To(ContainSubstring(html.EscapeString(tc.reason)), tc.id)
@@ -264,7 +264,7 @@ func checkReadOnlyPage(t *testing.T, b *browser, a *rbacAccount, reader *user) {
 	s := b.live(a.ns)
 	g.Expect(s.code).To(Equal(http.StatusOK))
 	u := s.next(t, eventually).update(t)
-	g.Expect(button(g, u.Grants, "revoke-active")).To(ContainSubstring("disabled"))
+	g.Expect(button(g, u.Grants, "revoke_active")).To(ContainSubstring("disabled"))
 }
 
 func checkOtherAccountsPage(t *testing.T, b *browser, a *rbacAccount, other *user) {

@@ -62,13 +62,13 @@ func TestConsoleAccessibility(t *testing.T) {
 
 	b := newTab(t)
 	b.openConsole(g, admin)
-	b.do(g, "wait for the grant", chromedp.WaitVisible(chromedp.CSS("#grant-console-a11y .password")))
+	b.do(g, "wait for the grant", chromedp.WaitVisible(chromedp.CSS("#grant_console-a11y .password")))
 	for _, check := range []struct {
 		name string
 		open func()
 	}{
 		{"the admin's page", func() {}},
-		{"the session timeout's edit mode", func() { b.click(g, "#edit-timeout") }},
+		{"the session timeout's edit mode", func() { b.clickLive(g, "#edit-timeout") }},
 	} {
 		check.open()
 		all := runAxe(g, b)

@@ -33,18 +33,18 @@ func TestConsoleEndSession(t *testing.T) {
 	b.openConsole(g, c)
 	token := apiLogin(ctx, g, gr)
 
-	row := "#grant-console-sessions tbody tr"
+	row := "#grant_console-sessions tbody tr"
 	g.Eventually(func() bool { return present(g, b, row) }).
 		WithTimeout(liveWithin).WithPolling(poll).Should(BeTrue(), "the new session shows on the open page")
 	g.Expect(b.text(g, chromedp.CSS(row+" td"))).To(Equal("API (kubectl)"))
-	p := b.click(g, chromedp.CSS(row+" button"))
+	p := b.clickLive(g, chromedp.CSS(row+" button"))
 	g.Expect(p.query().Get("done")).To(Equal("ended"))
 	for _, r := range replicas() {
 		g.Eventually(func(g Gomega) {
 			g.Expect(tokenReview(ctx, g, r, token).Authenticated).To(BeFalse())
 		}).WithTimeout(refusedAtOnce).WithPolling(poll).Should(Succeed(), "%s still accepts an ended session", r.name)
 	}
-	g.Expect(b.text(g, "#grant-console-sessions .hint")).To(Equal("No live session."))
+	g.Expect(b.text(g, "#grant_console-sessions .hint")).To(Equal("No live session."))
 }
 
 // A reason is the tenant's own text: HTML in it is shown as text, never run (stored XSS).
@@ -66,11 +66,11 @@ spec:
 	c := startConsole(t, consoleAdmin)
 	b := newTab(t)
 	b.openConsole(g, c)
-	b.do(g, "wait for the grant", chromedp.WaitVisible(chromedp.CSS("#grant-console-xss .reason")))
+	b.do(g, "wait for the grant", chromedp.WaitVisible(chromedp.CSS("#grant_console-xss .reason")))
 	// Once through a live update too, which renders the same template into the page's script.
-	g.Eventually(func() bool { return present(g, b, "#grant-console-xss .phase-Active") }).
+	g.Eventually(func() bool { return present(g, b, "#grant_console-xss .phase-Active") }).
 		WithTimeout(liveWithin).WithPolling(poll).Should(BeTrue())
-	g.Expect(b.text(g, "#grant-console-xss .reason")).To(Equal("Reason: "+attack), "the reason, as text")
+	g.Expect(b.text(g, "#grant_console-xss .reason")).To(Equal("Reason: "+attack), "the reason, as text")
 	g.Expect(eval[bool](g, b, `window.__xss === undefined`)).To(BeTrue(), "the reason's markup ran")
 	g.Expect(eval[int](g, b, `document.querySelectorAll('#live-grants img, #live-grants script').length`)).To(Equal(0))
 }
@@ -85,7 +85,7 @@ func TestConsoleShowsAdmissionRefusal(t *testing.T) {
 	b.openConsole(g, c)
 	before := mustKubectl(ctx, g, "", "get", "sag", "-n", accountA, "-o", "name")
 	b.do(g, "choose 30 days", chromedp.SetValue(chromedp.CSS("#duration"), "720h"))
-	p := b.click(g, "#generate")
+	p := b.clickLive(g, "#generate")
 	g.Expect(p.Status).To(BeNumerically(">=", 400), "a refused create is no success")
 	errText := b.text(g, "#messages .error")
 	g.Expect(errText).To(ContainSubstring("spec.duration"), "the refusal names the field")

@@ -210,3 +210,19 @@ var axeSource = sync.OnceValues(func() (string, error) {
 	b, err := os.ReadFile(filepath.Join("testdata", "axe-core", "axe.min.js"))
 	return string(b), err
 })
+
+// clickLive clicks sel on a console page and returns the page it loads. A live update may
+// replace the element between finding and clicking it (the page changed under the pointer, as
+// it can for a person): that click is tried again, on the new element; any other error fails.
+func (b *tab) clickLive(g Gomega, sel chromedp.CSS) page {
+	ctx, cancel := b.runCtx()
+	defer cancel()
+	for {
+		resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
+		if err != nil && ctx.Err() == nil && strings.Contains(err.Error(), "Could not find node with given id") {
+			continue
+		}
+		g.ExpectWithOffset(1, err).NotTo(HaveOccurred(), "click %s and wait for the next page (the tab is at %s)", sel, b.location())
+		return b.readWith(g, 2, resp)
+	}
+}

@@ -53,7 +53,7 @@ func TestConsoleBehindSSOProxy(t *testing.T) {
 	p = admin.open(g, page)
 	g.Expect(p.Status).To(Equal(int64(http.StatusOK)))
 	g.Expect(admin.text(g, ".who")).To(ContainSubstring("system:serviceaccount:" + accountA + ":" + consoleAdmin))
-	g.Expect(admin.text(g, "#grant-console-sso .password")).To(Equal(gr.password), "the admin may read the Secret")
+	g.Expect(admin.text(g, "#grant_console-sso .password")).To(Equal(gr.password), "the admin may read the Secret")
 	g.Expect(eval[bool](g, admin, `document.querySelector('#duration option[value="720h"]').disabled`)).To(BeTrue(),
 		"30 days is above the operator's --max-grant-duration")
 	g.Expect(admin.text(g, `#duration option[value="720h"]`)).To(ContainSubstring("longer than the operator allows (" + operatorMaxGrantDuration + ")"))

@@ -6,13 +6,10 @@
   const main = document.getElementById('main');
   if (!main || !main.dataset.now) return;
 
-  // The countdown runs on the server's clock: skew is how far the browser's is off.
-  let skew = 0;
-  const sync = (serverNow) => {
-    const t = Date.parse(serverNow);
-    if (!Number.isNaN(t)) skew = t - Date.now();
-  };
-  sync(main.dataset.now);
+  // The countdown runs on the server's clock: skew is how far the browser's was off when the
+  // page loaded (clocks do not drift apart noticeably while a page is open).
+  const served = Date.parse(main.dataset.now);
+  const skew = Number.isNaN(served) ? 0 : served - Date.now();
   const now = () => Date.now() + skew;
 
   // countdown is the format of internal/console's countdown (format.go).
@@ -61,6 +58,7 @@
   // Live updates: the server streams the page's live parts whenever something changed. An open
   // dialog or the timeout being edited is not replaced under the user's hands; the update waits.
   let pending = null;
+  let version = main.dataset.version;
   function swap(id, html) {
     const el = document.getElementById(id);
     const focused = el.contains(document.activeElement) ? document.activeElement.id : '';
@@ -71,12 +69,13 @@
     }
   }
   function apply(update) {
+    if (update.version && update.version === version) return;
     if (document.querySelector('dialog[open]')) {
       pending = update;
       return;
     }
     pending = null;
-    sync(update.now);
+    version = update.version;
     swap('live-grants', update.grants);
     if (!document.querySelector('#live-policy [data-editing]')) swap('live-policy', update.policy);
     tick();
