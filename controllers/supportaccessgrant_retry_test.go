@@ -64,8 +64,8 @@ func TestRetryAfterFailedDelete(t *testing.T) {
 	g.Expect(k8s.Patch(ctx, revoked.DeepCopy(), patch)).To(Succeed())
 
 	secrets := []types.NamespacedName{
-		{Namespace: ns, Name: SecretName(revoked)},
-		{Namespace: ns, Name: SecretName(expiring)},
+		{Namespace: ns, Name: revoked.CredentialsSecretName()},
+		{Namespace: ns, Name: expiring.CredentialsSecretName()},
 	}
 	bothExist := func() bool {
 		for _, key := range secrets {

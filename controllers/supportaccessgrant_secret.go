@@ -36,14 +36,6 @@ import (
 
 const componentCredentials = "credentials"
 
-// SecretName returns the name of the grant's credentials Secret: spec.secretName, or
-// "<grant name>-credentials".
-func SecretName(grant *supportaccessv1alpha1.SupportAccessGrant) string {
-	if grant.Spec.SecretName != "" {
-		return grant.Spec.SecretName
-	}
-	return grant.Name + supportaccessv1alpha1.SecretNameSuffix
-}
 
 // issuedCredentials describes the Secret ensureSecret left in place. The password is not kept.
 type issuedCredentials struct {
@@ -73,7 +65,7 @@ func asSecretConflict(err error, target **secretConflictError) bool { return err
 // it never widens or extends access. The password in place is kept: renewal of an Active grant
 // keeps its credentials.
 func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
-	name := SecretName(grant)
+	name := grant.CredentialsSecretName()
 	key := types.NamespacedName{Namespace: grant.Namespace, Name: name}
 
 	secret := &corev1.Secret{}
@@ -112,7 +104,7 @@ func (r *SupportAccessGrantReconciler) issuedEmail(grant *supportaccessv1alpha1.
 // createSecret issues fresh credentials. The cache only holds the operator's labelled Secrets, so
 // a foreign Secret of the same name shows up as AlreadyExists and is then read around the cache.
 func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
-	name := SecretName(grant)
+	name := grant.CredentialsSecretName()
 	email, err := credentials.LoginEmail(r.Keyring, grant.UID, r.Options.LoginDomain)
 	if err != nil {
 		return issuedCredentials{}, fmt.Errorf("generate login email: %w", err)
@@ -146,7 +138,7 @@ func (r *SupportAccessGrantReconciler) createSecret(ctx context.Context, grant *
 // adoptExistingSecret handles a Secret that exists but was not in the cache: either ours and the
 // cache has not caught up, or someone else's, which is never touched.
 func (r *SupportAccessGrantReconciler) adoptExistingSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window, now time.Time) (issuedCredentials, error) {
-	name := SecretName(grant)
+	name := grant.CredentialsSecretName()
 	existing := &corev1.Secret{}
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, existing); err != nil {
 		return issuedCredentials{}, fmt.Errorf("read existing Secret %s/%s: %w", grant.Namespace, name, err)
@@ -238,7 +230,7 @@ func secretContentEqual(a, b *corev1.Secret) bool {
 // deleteSecret deletes the grant's credentials Secret if the grant owns it. The UID precondition
 // makes sure a Secret recreated in between (by anyone) is not deleted by mistake.
 func (r *SupportAccessGrantReconciler) deleteSecret(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant) error {
-	name := SecretName(grant)
+	name := grant.CredentialsSecretName()
 	secret := &corev1.Secret{}
 	if err := r.Get(ctx, types.NamespacedName{Namespace: grant.Namespace, Name: name}, secret); err != nil {
 		return client.IgnoreNotFound(err)

@@ -225,3 +225,13 @@ type SupportAccessGrantList struct {
 func init() {
 	SchemeBuilder.Register(&SupportAccessGrant{}, &SupportAccessGrantList{})
 }
+
+// CredentialsSecretName is the name of the grant's credentials Secret: spec.secretName, or
+// "<grant name>-credentials". It is decided by the spec (which the admission webhook defaults),
+// never by status.secretName, which anyone who may patch the status could point elsewhere.
+func (g *SupportAccessGrant) CredentialsSecretName() string {
+	if g.Spec.SecretName != "" {
+		return g.Spec.SecretName
+	}
+	return g.Name + SecretNameSuffix
+}

@@ -109,8 +109,15 @@ func (c *Client) GetGrant(ctx context.Context, namespace, name string) (*support
 
 // ListGrants lists the grants of namespace, or of every namespace when it is "".
 func (c *Client) ListGrants(ctx context.Context, namespace string) (*supportaccessv1alpha1.SupportAccessGrantList, error) {
+	return c.ListGrantsUpTo(ctx, namespace, 0)
+}
+
+// ListGrantsUpTo lists at most limit grants of namespace (0: all); the list's Continue is set when
+// there are more.
+func (c *Client) ListGrantsUpTo(ctx context.Context, namespace string, limit int64) (*supportaccessv1alpha1.SupportAccessGrantList, error) {
 	out := &supportaccessv1alpha1.SupportAccessGrantList{}
-	err := c.api.Get().Namespace(namespace).Resource(ResourceGrants).Do(ctx).Into(out)
+	err := c.api.Get().Namespace(namespace).Resource(ResourceGrants).
+		VersionedParams(&metav1.ListOptions{Limit: limit}, metav1.ParameterCodec).Do(ctx).Into(out)
 	return out, err
 }
 
@@ -152,9 +159,15 @@ func (c *Client) CreateGrant(ctx context.Context, r GrantRequest) (*supportacces
 	return out, err
 }
 
-// PatchGrantSpec merges spec into the grant's spec (a JSON merge patch).
-func (c *Client) PatchGrantSpec(ctx context.Context, namespace, name string, spec map[string]any) (*supportaccessv1alpha1.SupportAccessGrant, error) {
-	body, err := json.Marshal(map[string]any{"spec": spec})
+// PatchGrantSpec merges spec into the grant's spec (a JSON merge patch). With uid set, the patch
+// applies only to the grant of that UID (kube-apiserver refuses a patch whose metadata.uid differs),
+// so a grant deleted and re-created under the same name since it was read is left alone.
+func (c *Client) PatchGrantSpec(ctx context.Context, namespace, name, uid string, spec map[string]any) (*supportaccessv1alpha1.SupportAccessGrant, error) {
+	patch := map[string]any{"spec": spec}
+	if uid != "" {
+		patch["metadata"] = map[string]any{"uid": uid}
+	}
+	body, err := json.Marshal(patch)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ package accountclient
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,10 +40,13 @@ type Credentials struct {
 }
 
 // CredentialsOf reads the credentials from the grant's Secret, refusing a Secret the grant does not
-// control: anyone allowed to write Secrets in the namespace could have put one of that name there.
+// control: anyone allowed to write Secrets in the namespace could have put one of that name there,
+// and anyone allowed to patch the grant's status could point status.secretName at another one.
+// A Login URL that is not an http(s) URL is left out.
 func CredentialsOf(g *supportaccessv1alpha1.SupportAccessGrant, s *corev1.Secret) (*Credentials, error) {
 	owner := metav1.GetControllerOf(s)
-	if owner == nil || owner.UID != g.UID || string(s.Type) != supportaccessv1alpha1.SecretTypeCredentials {
+	if owner == nil || owner.UID != g.UID || string(s.Type) != supportaccessv1alpha1.SecretTypeCredentials ||
+		s.Name != g.CredentialsSecretName() {
 		return nil, fmt.Errorf("Secret %s/%s is not the credentials Secret of grant %q (not of type %s controlled by it); not printing it",
 			s.Namespace, s.Name, g.Name, supportaccessv1alpha1.SecretTypeCredentials)
 	}
@@ -58,8 +62,17 @@ func CredentialsOf(g *supportaccessv1alpha1.SupportAccessGrant, s *corev1.Secret
 		Email:       email,
 		Password:    password,
 		ExpiresAt:   string(s.Data[supportaccessv1alpha1.SecretKeyExpiresAt]),
-		LoginURL:    string(s.Data[supportaccessv1alpha1.SecretKeyLoginURL]),
+		LoginURL:    webURL(string(s.Data[supportaccessv1alpha1.SecretKeyLoginURL])),
 	}, nil
+}
+
+// webURL returns raw when it is an absolute http or https URL, else "".
+func webURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return raw
 }
 
 // RenewalTime is now at the API's one-second resolution, moved one second past the previous

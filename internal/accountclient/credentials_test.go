@@ -70,6 +70,8 @@ func TestCredentialsOf(t *testing.T) {
 		{"another owner", credentialsSecret("other-uid", typ, email), "is not the credentials Secret of grant \"t\""},
 		{"another type", credentialsSecret("grant-uid", corev1.SecretTypeOpaque, email), "is not the credentials Secret of grant \"t\""},
 		{"older credentials", credentialsSecret("grant-uid", typ, "support-old@support.invalid"), "does not hold the grant's current credentials yet"},
+		// status.secretName pointed at another Secret the tenant made to look like the grant's.
+		{"another name", renamed(credentialsSecret("grant-uid", typ, email), "lookalike"), "is not the credentials Secret of grant \"t\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -82,6 +84,31 @@ func TestCredentialsOf(t *testing.T) {
 			g.Expect(*creds).To(Equal(Credentials{Grant: "t", Namespace: "acme", AccessLevel: "Limited",
 				Email: email, Password: "pw", ExpiresAt: "2026-11-30T11:36:34Z"}))
 		})
+	}
+}
+
+func renamed(s *corev1.Secret, name string) *corev1.Secret {
+	s.Name = name
+	return s
+}
+
+// Only a web address is offered to support as the Login URL.
+func TestCredentialsLoginURL(t *testing.T) {
+	typ := corev1.SecretType(supportaccessv1alpha1.SecretTypeCredentials)
+	for _, tc := range []struct{ stored, shown string }{
+		{"https://app.example/.supportaccess/login", "https://app.example/.supportaccess/login"},
+		{"http://localhost:8090/.supportaccess/login", "http://localhost:8090/.supportaccess/login"},
+		{"javascript:alert(1)", ""},
+		{"https://user:pw@evil.example/", ""},
+		{"//evil.example/login", ""},
+		{"not a url", ""},
+	} {
+		g := NewWithT(t)
+		s := credentialsSecret("grant-uid", typ, "support-a@support.invalid")
+		s.Data["loginURL"] = []byte(tc.stored)
+		creds, err := CredentialsOf(grantIn(supportaccessv1alpha1.GrantPhaseActive), s)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(creds.LoginURL).To(Equal(tc.shown), tc.stored)
 	}
 }
 

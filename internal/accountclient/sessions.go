@@ -63,9 +63,13 @@ func SessionOf(l *coordinationv1.Lease) Session {
 	return s
 }
 
-// ListSessions lists the session Leases of namespace.
+// maxSessionsListed bounds one list of session Leases: every grant's live sessions (at most
+// --max-sessions-per-grant each) for a page of grants, with room to spare.
+const maxSessionsListed = 2500
+
+// ListSessions lists the session Leases of namespace, up to maxSessionsListed.
 func (c *Client) ListSessions(ctx context.Context, namespace string) ([]Session, error) {
-	list, err := c.leases.Leases(namespace).List(ctx, metav1.ListOptions{LabelSelector: sessionSelector})
+	list, err := c.leases.Leases(namespace).List(ctx, metav1.ListOptions{LabelSelector: sessionSelector, Limit: maxSessionsListed})
 	if err != nil {
 		return nil, err
 	}

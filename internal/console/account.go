@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,13 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/accountclient"
 	"github.com/supportaccess/support-access-operator/internal/policy"
+)
+
+const (
+	// maxGrantsShown bounds the grants one page reads and shows.
+	maxGrantsShown = 250
+	// maxConcurrentReads bounds the account reads (a page, a live update) in progress at once.
+	maxConcurrentReads = 8
 )
 
 // accountPage is everything the page of one account shows, read as the user.
@@ -137,12 +145,23 @@ type timeoutOption struct {
 // readAccount reads the page of namespace as the user. Only a failure to list the grants fails
 // it (a user of another account, say); what else fails becomes a warning on the page.
 func (c *Console) readAccount(ctx context.Context, client *accountclient.Client, namespace string) (*accountPage, error) {
+	// Reads are bounded in number (the console's memory: a tenant may fill its account with large
+	// objects) and in size (maxGrantsShown).
+	select {
+	case c.reads <- struct{}{}:
+		defer func() { <-c.reads }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	now := c.opts.Clock.Now()
-	grants, err := client.ListGrants(ctx, namespace)
+	grants, err := client.ListGrantsUpTo(ctx, namespace, maxGrantsShown)
 	if err != nil {
 		return nil, accountclient.Explain(err, "grant", "", namespace)
 	}
 	page := &accountPage{Namespace: namespace, Now: now}
+	if grants.Continue != "" {
+		page.Warnings = append(page.Warnings, fmt.Sprintf("This account has more than %d grants: the page shows %d of them; use kubectl for the others.", maxGrantsShown, maxGrantsShown))
+	}
 	if page.User, err = client.WhoAmI(ctx); err != nil {
 		page.User = "(unknown)"
 		page.Warnings = append(page.Warnings, err.Error())
@@ -185,7 +204,7 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 	for i := range grants.Items {
 		g := &grants.Items[i]
 		if g.Status.Phase == supportaccessv1alpha1.GrantPhaseActive && g.Status.SecretName != "" {
-			checks = append(checks, secretCheck(g.Status.SecretName, &secrets[i]))
+			checks = append(checks, secretCheck(g.CredentialsSecretName(), &secrets[i]))
 		}
 	}
 	checkAccess(ctx, client, namespace, checks)
@@ -206,8 +225,10 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 		if g.Spec.Revoked {
 			v.Renew = denied("a revoked grant cannot be renewed: generate new credentials instead")
 		}
-		if v.History {
-			v.Revoke = denied("access has already ended")
+		// Revocable until spec.revoked is set, whatever the status says: a status anyone may
+		// patch (or a stale one) must not keep an admin from revoking.
+		if g.Spec.Revoked {
+			v.Revoke = denied("the grant is already revoked")
 		}
 		if v.Active {
 			c.readCredentials(ctx, client, g, secrets[i], &v)
@@ -279,9 +300,11 @@ func (c *Console) readCredentials(ctx context.Context, client *accountclient.Cli
 		}
 		return
 	}
-	secret, err := client.GetSecret(ctx, g.Namespace, g.Status.SecretName)
+	// The Secret the spec names: status.secretName only says that the operator issued it.
+	name := g.CredentialsSecretName()
+	secret, err := client.GetSecret(ctx, g.Namespace, name)
 	if err != nil {
-		v.CredentialsNote = "The password is not shown: " + accountclient.Explain(err, "Secret", g.Status.SecretName, g.Namespace).Error() + "."
+		v.CredentialsNote = "The password is not shown: " + accountclient.Explain(err, "Secret", name, g.Namespace).Error() + "."
 		return
 	}
 	creds, err := accountclient.CredentialsOf(g, secret)

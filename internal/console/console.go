@@ -52,6 +52,8 @@ type Console struct {
 	handler http.Handler
 	// streams counts the live streams open (maxLiveStreams, maxLiveStreamsPerUser).
 	streams streamCounter
+	// reads holds a place for each account read in progress (maxConcurrentReads).
+	reads chan struct{}
 }
 
 // New returns the console for opts.
@@ -65,7 +67,7 @@ func New(opts Options) (*Console, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	c := &Console{opts: opts}
+	c := &Console{opts: opts, reads: make(chan struct{}, maxConcurrentReads)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /assets/{file}", serveAsset)
 	mux.HandleFunc("GET /{$}", c.home)

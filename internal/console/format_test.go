@@ -160,27 +160,30 @@ func TestAllowedPeriod(t *testing.T) {
 	g.Expect(validityPeriods).To(ContainElement(HaveField("Value", supportaccessv1alpha1.DefaultGrantDuration)))
 }
 
-// One user cannot take every live stream: a bound per user below the bound in all.
+// No user and no account can take every live stream: bounds per user and per account below the
+// bound in all.
 func TestStreamCounter(t *testing.T) {
 	g := NewWithT(t)
 	var s streamCounter
 	for range maxLiveStreamsPerUser {
-		g.Expect(s.acquire("a")).To(BeTrue())
+		g.Expect(s.acquire("a", "acme")).To(BeTrue())
 	}
-	g.Expect(s.acquire("a")).To(BeFalse(), "a user past their bound")
-	g.Expect(s.acquire("b")).To(BeTrue(), "another user is not blocked by the first")
-	s.release("a")
-	g.Expect(s.acquire("a")).To(BeTrue(), "a released stream frees a place")
+	g.Expect(s.acquire("a", "acme")).To(BeFalse(), "a user past their bound")
+	g.Expect(s.acquire("a", "globex")).To(BeFalse(), "a user past their bound, in any account")
+	for i := s.byNamespace["acme"]; i < maxLiveStreamsPerNamespace; i++ {
+		g.Expect(s.acquire(fmt.Sprintf("user-%d", i), "acme")).To(BeTrue())
+	}
+	g.Expect(s.acquire("b", "acme")).To(BeFalse(), "an account past its bound")
+	g.Expect(s.acquire("b", "globex")).To(BeTrue(), "another account is not blocked by the first")
+	s.release("a", "acme")
+	g.Expect(s.acquire("a", "globex")).To(BeTrue(), "a released stream frees a place")
 	for i := 0; s.total < maxLiveStreams; i++ {
-		g.Expect(s.acquire(fmt.Sprintf("user-%d", i))).To(BeTrue())
+		g.Expect(s.acquire(fmt.Sprintf("user-%d", i), fmt.Sprintf("ns-%d", i))).To(BeTrue())
 	}
-	g.Expect(s.acquire("c")).To(BeFalse(), "the bound in all")
-	for u, n := range map[string]int{"a": maxLiveStreamsPerUser, "b": 1} {
-		for range n {
-			s.release(u)
-		}
-	}
-	g.Expect(s.byUser).NotTo(HaveKey("a"), "users without a stream are forgotten")
+	g.Expect(s.acquire("c", "initech")).To(BeFalse(), "the bound in all")
+	s.release("b", "globex")
+	s.release("a", "globex")
+	g.Expect(s.byNamespace).NotTo(HaveKey("globex"), "accounts without a stream are forgotten")
 }
 
 // A page's version ignores the time (a countdown ticks on every read) and nothing else.

@@ -17,6 +17,7 @@ limitations under the License.
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -151,14 +152,17 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request, a *account) {
 func (c *Console) renderPage(w http.ResponseWriter, r *http.Request, a *account, status int, errMsg string) {
 	page, err := c.readAccount(r.Context(), a.client, a.namespace)
 	if err != nil {
-		code, msg := apiError(err)
+		code, msg := c.apiError(err)
 		writeMessage(w, code, "Cannot open account "+a.namespace, msg)
 		return
 	}
 	page.Error = errMsg
 	page.EditTimeout = r.URL.Query().Get("edit") == "timeout" && page.Policy.Save.Allowed
 	// The grant is named in a link anyone can write: only a name a grant can have is shown.
-	if format, ok := notices[r.URL.Query().Get("done")]; ok && errMsg == "" {
+	// Only after the console's own redirect (a same-origin navigation): a link from another site
+	// that says "revoked" must not make the page say so.
+	sameOrigin := r.Header.Get("Sec-Fetch-Site")
+	if format, ok := notices[r.URL.Query().Get("done")]; ok && errMsg == "" && (sameOrigin == "" || sameOrigin == "same-origin") {
 		if grant := r.URL.Query().Get("grant"); grant == "" || validName(grant) {
 			page.Notice = strings.Replace(format, "%s", grant, 1)
 		}
@@ -168,18 +172,24 @@ func (c *Console) renderPage(w http.ResponseWriter, r *http.Request, a *account,
 
 // fail shows what kube-apiserver refused as the page's error, never swallowed (SPEC §11).
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *account, err error) {
-	code, msg := apiError(err)
+	code, msg := c.apiError(err)
 	c.renderPage(w, r, a, code, msg)
 }
 
 // apiError returns the status and message of an error from kube-apiserver: its own words, which
 // name the field or the permission (accountclient.Explain's wording keeps the status underneath).
-func apiError(err error) (int, string) {
+func (c *Console) apiError(err error) (int, string) {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) && status.Status().Code >= 400 {
 		return int(status.Status().Code), err.Error()
 	}
-	return http.StatusBadGateway, err.Error()
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusGatewayTimeout, "kube-apiserver did not answer in time; try again."
+	}
+	// Not an answer of kube-apiserver (it could not be reached): the details, which name internal
+	// addresses, go to the console's log, not to the page.
+	c.opts.Log.Error(err, "kube-apiserver could not be reached for a console request")
+	return http.StatusBadGateway, "kube-apiserver could not be reached; try again, or ask your platform team."
 }
 
 // done redirects to the account's page with the outcome of an action (Post/Redirect/Get).
@@ -230,12 +240,16 @@ func (c *Console) renew(w http.ResponseWriter, r *http.Request, a *account) {
 		c.fail(w, r, a, accountclient.Explain(err, "grant", name, a.namespace))
 		return
 	}
+	if uid := r.PostForm.Get("uid"); uid != "" && uid != string(g.UID) {
+		c.renderPage(w, r, a, http.StatusConflict, "Grant "+name+" was deleted and created again since the page was loaded: check it before renewing.")
+		return
+	}
 	if g.Spec.Revoked {
 		c.renderPage(w, r, a, http.StatusConflict, "Grant "+name+" is revoked and cannot be renewed: generate new credentials instead.")
 		return
 	}
 	at := accountclient.RenewalTime(c.opts.Clock.Now(), g.Spec.RenewedAt)
-	if _, err := a.client.PatchGrantSpec(r.Context(), a.namespace, name, map[string]any{"renewedAt": at.Format(timeFormat)}); err != nil {
+	if _, err := a.client.PatchGrantSpec(r.Context(), a.namespace, name, string(g.UID), map[string]any{"renewedAt": at.Format(timeFormat)}); err != nil {
 		c.fail(w, r, a, accountclient.Explain(err, "grant", name, a.namespace))
 		return
 	}
@@ -247,10 +261,10 @@ func (c *Console) renew(w http.ResponseWriter, r *http.Request, a *account) {
 func (c *Console) revoke(w http.ResponseWriter, r *http.Request, a *account) {
 	name := r.PathValue("name")
 	if r.PostForm.Get("confirmed") != "yes" {
-		render(w, http.StatusOK, "confirm.html", confirmPage{Namespace: a.namespace, Grant: name})
+		render(w, http.StatusOK, "confirm.html", confirmPage{Namespace: a.namespace, Grant: name, UID: r.PostForm.Get("uid")})
 		return
 	}
-	if _, err := a.client.PatchGrantSpec(r.Context(), a.namespace, name, map[string]any{"revoked": true}); err != nil {
+	if _, err := a.client.PatchGrantSpec(r.Context(), a.namespace, name, r.PostForm.Get("uid"), map[string]any{"revoked": true}); err != nil {
 		c.fail(w, r, a, accountclient.Explain(err, "grant", name, a.namespace))
 		return
 	}
@@ -258,7 +272,7 @@ func (c *Console) revoke(w http.ResponseWriter, r *http.Request, a *account) {
 }
 
 // confirmPage is what web/confirm.html asks.
-type confirmPage struct{ Namespace, Grant string }
+type confirmPage struct{ Namespace, Grant, UID string }
 
 // deleteGrant deletes a grant (one in the history, normally): the UID sent is the grant the page
 // showed, so a grant re-created under the same name since is not deleted by mistake.

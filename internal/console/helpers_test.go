@@ -17,6 +17,7 @@ limitations under the License.
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -177,12 +178,17 @@ func TestAPIError(t *testing.T) {
 		{"wrapped", fmt.Errorf("renew: %w", apierrors.NewForbidden(grants, "t", errors.New("RBAC"))), http.StatusForbidden},
 		{"explained not found", accountclient.Explain(apierrors.NewNotFound(grants, "t"), "grant", "t", "acme"), http.StatusNotFound},
 		{"explained missing namespace", accountclient.Explain(apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "acme"), "grant", "t", "acme"), http.StatusNotFound},
-		{"no API status", errors.New("dial tcp: connection refused"), http.StatusBadGateway},
 	} {
-		code, msg := apiError(tc.err)
+		code, msg := (&Console{}).apiError(tc.err)
 		NewWithT(t).Expect(code).To(Equal(tc.code), tc.name)
 		NewWithT(t).Expect(msg).To(Equal(tc.err.Error()), tc.name)
 	}
+	// Not kube-apiserver's answer: the page gets no internal address, the log gets the details.
+	code, msg := (&Console{}).apiError(errors.New(`Get "https://10.96.0.1:443/apis": dial tcp 10.96.0.1:443: connection refused`))
+	NewWithT(t).Expect(code).To(Equal(http.StatusBadGateway))
+	NewWithT(t).Expect(msg).NotTo(ContainSubstring("10.96.0.1"))
+	code, _ = (&Console{}).apiError(fmt.Errorf("list: %w", context.DeadlineExceeded))
+	NewWithT(t).Expect(code).To(Equal(http.StatusGatewayTimeout))
 }
 
 func TestWithRateLimits(t *testing.T) {

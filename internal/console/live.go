@@ -41,8 +41,15 @@ const (
 	// maxLiveStreams bounds the streams open at once: each holds three watches on kube-apiserver
 	// (as its user) and a goroutine per watch here. maxLiveStreamsPerUser keeps one user (a
 	// script, a browser with many tabs) from taking them all.
-	maxLiveStreams        = 256
-	maxLiveStreamsPerUser = 16
+	maxLiveStreams             = 256
+	maxLiveStreamsPerUser      = 16
+	maxLiveStreamsPerNamespace = 32
+	// liveMinInterval spaces one stream's reads of the account: however fast a tenant changes its
+	// objects, a stream reads at most once a second (and shows a change within SPEC §11's 2 s).
+	liveMinInterval = time.Second
+	// liveMaxLifetime ends a stream, which the browser opens again at once: with the SSO proxy's
+	// current token, so a stream never outlives the user's sign-in by long.
+	liveMaxLifetime = 15 * time.Minute
 )
 
 // liveUpdate is one message of the stream: the page's live parts, rendered as on the page.
@@ -56,12 +63,13 @@ type liveUpdate struct {
 // web/console.js) each time a watch, as the user, sees a grant, policy or session change: what
 // kubectl, GitOps or the operator (an expiry) did elsewhere shows within a second (SPEC §11).
 func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
-	if !c.streams.acquire(a.user) {
+	if !c.streams.acquire(a.user, a.namespace) {
 		http.Error(w, "too many live views open; close some tabs or reload later", http.StatusServiceUnavailable)
 		return
 	}
-	defer c.streams.release(a.user)
-	ctx := r.Context()
+	defer c.streams.release(a.user, a.namespace)
+	ctx, cancel := context.WithTimeout(r.Context(), liveMaxLifetime)
+	defer cancel()
 	// The stream opens with the account as it is now, not at its next change: the page may have
 	// been read before a change the watches below do not replay (a deletion; a stream that
 	// reconnects), and the account may be empty, so that no watch ever says anything. A user
@@ -69,12 +77,13 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 	// rather than a stream that stays silent and holds one of the console's slots.
 	first, err := c.liveMessage(ctx, a)
 	if err != nil {
-		code, msg := apiError(err)
+		code, msg := c.apiError(err)
 		writeMessage(w, code, "Cannot open account "+a.namespace, msg)
 		return
 	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx-based proxies: pass each event on at once
 	w.WriteHeader(http.StatusOK)
 	_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
 	if _, err := w.Write(first); err != nil {
@@ -91,6 +100,7 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 	}
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
+	lastRead := time.Now()
 	heartbeat := time.NewTicker(liveHeartbeat)
 	defer heartbeat.Stop()
 	pending := false
@@ -102,16 +112,24 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 		case <-changes:
 			if !pending {
 				pending = true
-				debounce.Reset(liveDebounce)
+				debounce.Reset(max(liveDebounce, liveMinInterval-time.Since(lastRead)))
 			}
 			continue
 		case <-heartbeat.C:
 			msg = []byte(": keep-alive\n\n")
 		case <-debounce.C:
 			pending = false
+			lastRead = time.Now()
 			if msg, err = c.liveMessage(ctx, a); err != nil {
-				_, text := apiError(err)
+				_, text := c.apiError(err)
 				msg = event("failure", text)
+				if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
+					// The user lost access (or signed out): the stream ends with the reason.
+					_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
+					_, _ = w.Write(msg)
+					_ = rc.Flush()
+					return
+				}
 			}
 		}
 		_ = rc.SetWriteDeadline(time.Now().Add(liveWriteTimeout))
@@ -204,34 +222,39 @@ func signal(changes chan<- struct{}) {
 	}
 }
 
-// streamCounter counts the live streams open, in all and per user.
+// streamCounter counts the live streams open, in all, per user and per account.
 type streamCounter struct {
-	mu     sync.Mutex
-	total  int
-	byUser map[string]int
+	mu          sync.Mutex
+	total       int
+	byUser      map[string]int
+	byNamespace map[string]int
 }
 
-// acquire counts a new stream of user, unless that would pass a bound.
-func (s *streamCounter) acquire(user string) bool {
+// acquire counts a new stream of user on namespace, unless that would pass a bound.
+func (s *streamCounter) acquire(user, namespace string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.total >= maxLiveStreams || s.byUser[user] >= maxLiveStreamsPerUser {
+	if s.total >= maxLiveStreams || s.byUser[user] >= maxLiveStreamsPerUser || s.byNamespace[namespace] >= maxLiveStreamsPerNamespace {
 		return false
 	}
 	if s.byUser == nil {
-		s.byUser = map[string]int{}
+		s.byUser, s.byNamespace = map[string]int{}, map[string]int{}
 	}
 	s.total++
 	s.byUser[user]++
+	s.byNamespace[namespace]++
 	return true
 }
 
-// release forgets a stream of user.
-func (s *streamCounter) release(user string) {
+// release forgets a stream of user on namespace.
+func (s *streamCounter) release(user, namespace string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.total--
 	if s.byUser[user]--; s.byUser[user] <= 0 {
 		delete(s.byUser, user)
+	}
+	if s.byNamespace[namespace]--; s.byNamespace[namespace] <= 0 {
+		delete(s.byNamespace, namespace)
 	}
 }

@@ -326,3 +326,56 @@ func TestHTMLInAReasonIsEscaped(t *testing.T) {
 		})
 	}
 }
+
+// A link from another site cannot make the page announce what did not happen ("revoked"): the
+// notice follows only the console's own redirect, a same-origin navigation.
+func TestNoticesOnlyAfterTheConsolesOwnRedirect(t *testing.T) {
+	for _, m := range modes {
+		t.Run(string(m), func(t *testing.T) {
+			g := NewWithT(t)
+			ns := newAccount(t)
+			admin := newUser(t, m, ns, roleAdmin)
+			activeGrant(t, ns, "g", nil)
+			b := open(t, m, admin)
+			const revoked = "Access of grant g revoked"
+			for site, shown := range map[string]bool{"cross-site": false, "same-site": false, "same-origin": true, "": true} {
+				req := b.newRequest(http.MethodGet, "/accounts/"+ns+"?done=revoked&grant=g", nil)
+				if site != "" {
+					req.Header.Set("Sec-Fetch-Site", site)
+				}
+				r := b.do(req)
+				g.Expect(r.code).To(Equal(http.StatusOK))
+				if shown {
+					g.Expect(r.body).To(ContainSubstring(revoked), "Sec-Fetch-Site %q", site)
+				} else {
+					g.Expect(r.body).NotTo(ContainSubstring(revoked), "Sec-Fetch-Site %q", site)
+				}
+			}
+			g.Expect(getGrant(g, ns, "g").Spec.Revoked).To(BeFalse())
+		})
+	}
+}
+
+// Revoke and Renew act on the grant the page showed: a form naming another UID (the grant was
+// deleted and created again under the same name since) changes nothing.
+func TestRevokeAndRenewCheckTheUID(t *testing.T) {
+	g := NewWithT(t)
+	ns := newAccount(t)
+	admin := newUser(t, loopbackMode, ns, roleAdmin)
+	activeGrant(t, ns, "g", nil)
+	b := open(t, loopbackMode, admin)
+	const other = "00000000-0000-0000-0000-000000000001"
+	r := b.post("/accounts/"+ns+"/grants/g/revoke", url.Values{"confirmed": {"yes"}, "uid": {other}})
+	// kube-apiserver refuses a patch whose metadata.uid differs (422: the UID cannot change).
+	g.Expect(r.code).To(BeElementOf(http.StatusConflict, http.StatusUnprocessableEntity), r.body)
+	g.Expect(r.body).To(ContainSubstring("uid"))
+	r = b.post("/accounts/"+ns+"/grants/g/renew", url.Values{"uid": {other}})
+	g.Expect(r.code).To(Equal(http.StatusConflict), r.body)
+	stored := getGrant(g, ns, "g")
+	g.Expect(stored.Spec.Revoked).To(BeFalse())
+	g.Expect(stored.Spec.RenewedAt).To(BeNil())
+	// The grant's own UID does it.
+	r = b.post("/accounts/"+ns+"/grants/g/revoke", url.Values{"confirmed": {"yes"}, "uid": {string(stored.UID)}})
+	g.Expect(r.code).To(Equal(http.StatusSeeOther), r.body)
+	g.Expect(getGrant(g, ns, "g").Spec.Revoked).To(BeTrue())
+}

@@ -94,5 +94,12 @@
       liveError.textContent = 'Live updates failed: ' + e.data;
       liveError.hidden = false;
     });
+    // A stream the server refused or ended for good (the browser reconnects after anything else).
+    stream.addEventListener('error', () => {
+      if (stream.readyState === EventSource.CLOSED) {
+        liveError.textContent = 'Live updates stopped: reload the page to see changes.';
+        liveError.hidden = false;
+      }
+    });
   }
 })();

@@ -19,7 +19,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"html"
 	"net"
+	neturl "net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -82,9 +86,36 @@ func (o *consoleOptions) run(ctx context.Context, env Env) error {
 	fmt.Fprintf(env.Out, "Customer support access for account %q, acting as your kubeconfig's user:\n\n  %s\n\n", namespace, url)
 	fmt.Fprintln(env.Out, "The link opens the console once, in one browser. Ctrl-C stops it.")
 	if !o.noBrowser && env.OpenBrowser != nil {
-		if err := env.OpenBrowser(url); err != nil {
+		page, cleanup, err := launchPage(url)
+		if err == nil {
+			defer cleanup()
+			err = env.OpenBrowser(page)
+		}
+		if err != nil {
 			fmt.Fprintf(env.ErrOut, "Could not open a browser (%v): open the link yourself.\n", err)
 		}
 	}
 	return console.Serve(ctx, ln, c)
+}
+
+// launchPage writes a page, readable by the user only, that sends the browser on to link, and
+// returns its file URL. The browser gets that instead of the link itself: an opener's command
+// line (xdg-open's, the browser's) can be read by every user of the machine (/proc/*/cmdline),
+// and the link's one-time token would be theirs to spend first.
+func launchPage(link string) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "supportaccess-console-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	path := filepath.Join(dir, "open.html")
+	escaped := html.EscapeString(link)
+	body := "<!DOCTYPE html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n" +
+		"<meta http-equiv=\"refresh\" content=\"0;url=" + escaped + "\">\n" +
+		"<title>Customer support access</title>\n<p><a href=\"" + escaped + "\">Open the console</a></p>\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return (&neturl.URL{Scheme: "file", Path: path}).String(), cleanup, nil
 }

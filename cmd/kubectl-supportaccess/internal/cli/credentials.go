@@ -73,12 +73,14 @@ func (o *credentialsOptions) run(ctx context.Context, env Env, name string) erro
 	if g.Status.SecretName == "" {
 		return fmt.Errorf("grant %q is Active but names no credentials Secret in its status yet; run this again in a moment", name)
 	}
-	secret, err := client.GetSecret(ctx, namespace, g.Status.SecretName)
+	// The Secret the spec names: status.secretName only says that the operator issued it.
+	secretName := g.CredentialsSecretName()
+	secret, err := client.GetSecret(ctx, namespace, secretName)
 	if err != nil {
-		if errors.Is(accountclient.Explain(err, "Secret", g.Status.SecretName, namespace), accountclient.ErrNotFound) {
-			return fmt.Errorf("grant %q is Active but its credentials Secret %s/%s is missing: the operator issues fresh credentials in a moment; run this again", name, namespace, g.Status.SecretName)
+		if errors.Is(accountclient.Explain(err, "Secret", secretName, namespace), accountclient.ErrNotFound) {
+			return fmt.Errorf("grant %q is Active but its credentials Secret %s/%s is missing: the operator issues fresh credentials in a moment; run this again", name, namespace, secretName)
 		}
-		return accountclient.Explain(err, "Secret", g.Status.SecretName, namespace)
+		return accountclient.Explain(err, "Secret", secretName, namespace)
 	}
 	creds, err := accountclient.CredentialsOf(g, secret)
 	if err != nil {

@@ -108,5 +108,5 @@ func printIssued(env Env, g *supportaccessv1alpha1.SupportAccessGrant) {
 	fmt.Fprintf(env.Out, "Active until %s.\n", formatTime(g.Status.ExpiresAt))
 	fmt.Fprintf(env.Out, "  Login email: %s\n", g.Status.LoginEmail)
 	fmt.Fprintf(env.Out, "  Password:    in Secret %s/%s; print it with: %s credentials %s -n %s\n",
-		g.Namespace, g.Status.SecretName, displayName, g.Name, g.Namespace)
+		g.Namespace, g.CredentialsSecretName(), displayName, g.Name, g.Namespace)
 }

@@ -68,7 +68,7 @@ func (o *renewOptions) run(ctx context.Context, env Env, name string) error {
 	}
 	wasExpired := g.Status.Phase == supportaccessv1alpha1.GrantPhaseExpired
 	at := accountclient.RenewalTime(env.Now(), g.Spec.RenewedAt)
-	patched, err := client.PatchGrantSpec(ctx, namespace, name, map[string]any{"renewedAt": at.Format(time.RFC3339)})
+	patched, err := client.PatchGrantSpec(ctx, namespace, name, string(g.UID), map[string]any{"renewedAt": at.Format(time.RFC3339)})
 	if err != nil {
 		return accountclient.Explain(err, "grant", name, namespace)
 	}

@@ -59,7 +59,7 @@ func (o *revokeOptions) run(ctx context.Context, env Env, name string) error {
 		fmt.Fprintf(env.Out, "Grant %q in namespace %q is already revoked; nothing to do.\n", name, namespace)
 		return nil
 	}
-	if _, err := client.PatchGrantSpec(ctx, namespace, name, map[string]any{"revoked": true}); err != nil {
+	if _, err := client.PatchGrantSpec(ctx, namespace, name, string(g.UID), map[string]any{"revoked": true}); err != nil {
 		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	fmt.Fprintf(env.Out, "Grant %q in namespace %q revoked: its credentials are deleted and its support sessions end now.\n", name, namespace)

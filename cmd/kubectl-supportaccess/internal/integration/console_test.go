@@ -18,9 +18,13 @@ package integration
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,14 +49,24 @@ func TestConsole(t *testing.T) {
 	go func() {
 		done <- p.runContext(ctx, "", "console", "--kubeconfig", sut.cluster.KubeconfigPath, "-n", account)
 	}()
-	var link string
+	var opened string
 	select {
-	case link = <-links:
+	case opened = <-links:
 	case r := <-done:
 		t.Fatalf("console exited before opening a browser: %d\n%s%s", r.code, r.stdout, r.stderr)
 	case <-time.After(eventually):
 		t.Fatal("console never opened a browser")
 	}
+	// The browser is handed a page of the user's own that leads on to the link, never the link
+	// itself: an opener's command line is readable by every user of the machine.
+	g.Expect(opened).To(HavePrefix("file:///"), "the browser opens a local page")
+	page := strings.TrimPrefix(opened, "file://")
+	info, err := os.Stat(page)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(info.Mode().Perm()).To(Equal(os.FileMode(0o600)), "only the user may read the page")
+	content, err := os.ReadFile(page)
+	g.Expect(err).NotTo(HaveOccurred())
+	link := html.UnescapeString(regexp.MustCompile(`url=([^"]+)"`).FindStringSubmatch(string(content))[1])
 	g.Expect(link).To(MatchRegexp(`^http://127\.0\.0\.1:\d+/start\?`), "a loopback link")
 
 	jar, err := cookiejar.New(nil)
@@ -78,6 +92,7 @@ func TestConsole(t *testing.T) {
 	case r := <-done:
 		g.Expect(r.code).To(Equal(0), "console stops cleanly when interrupted:\n%s", r.stderr)
 		g.Expect(r.stdout).To(ContainSubstring(link), "it prints the link too")
+		g.Expect(page).NotTo(BeAnExistingFile(), "the page is removed when the console stops")
 	case <-time.After(eventually):
 		t.Fatal("console did not stop when interrupted")
 	}
