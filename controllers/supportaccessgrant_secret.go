@@ -36,7 +36,6 @@ import (
 
 const componentCredentials = "credentials"
 
-
 // issuedCredentials describes the Secret ensureSecret left in place. The password is not kept.
 type issuedCredentials struct {
 	email      string
