@@ -47,12 +47,15 @@ func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context
 			msg = "Oldest AccountSessionPolicy of the namespace: newer ones are ignored"
 		}
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionConflict, metav1.ConditionFalse, supportaccessv1alpha1.ReasonNoConflict, msg)
+		meta.RemoveStatusCondition(&p.Status.Conditions, supportaccessv1alpha1.ConditionStalled)
 	} else {
 		// inForce is never nil here: p itself is in all and not being deleted.
 		msg := fmt.Sprintf("AccountSessionPolicy %q is older and in force in namespace %s; this one is ignored: delete one of them",
 			inForce.Name, p.Namespace)
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonDuplicatePolicy, msg)
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionConflict, metav1.ConditionTrue, supportaccessv1alpha1.ReasonDuplicatePolicy, msg)
+		// Nothing the operator retries changes this: someone must delete a policy (kstatus: Failed).
+		setPolicyCondition(p, supportaccessv1alpha1.ConditionStalled, metav1.ConditionTrue, supportaccessv1alpha1.ReasonDuplicatePolicy, msg)
 	}
 
 	if ok, msg := policy.MeetsAAL2(own); ok {

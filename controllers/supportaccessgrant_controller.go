@@ -27,7 +27,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
@@ -143,7 +142,7 @@ func (r *SupportAccessGrantReconciler) Reconcile(ctx context.Context, req ctrl.R
 		result, creds, err = r.issue(ctx, grant, window, now)
 	}
 	if err != nil {
-		return ctrl.Result{}, err
+		return r.recordFailure(ctx, orig, grant, err)
 	}
 
 	grant.Status.ObservedGeneration = grant.Generation
@@ -354,9 +353,7 @@ func (r *SupportAccessGrantReconciler) issue(ctx context.Context, grant *support
 		var conflict *bindingConflictError
 		if errors.As(err, &conflict) {
 			log.Info("RoleBinding exists and belongs to someone else", "grant", klog.KObj(grant), "roleBinding", conflict.name)
-			setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRoleBindingConflict,
-				fmt.Sprintf("RoleBinding %s already exists and is not owned by this grant; it is left untouched and no access is given until it is removed", conflict.name))
-			grant.Status.Phase = supportaccessv1alpha1.GrantPhasePending
+			setBindingConflictStatus(grant, conflict)
 			return ctrl.Result{RequeueAfter: r.Options.ConflictRetryInterval}, issuedCredentials{}, nil
 		}
 		return ctrl.Result{}, issuedCredentials{}, err

@@ -237,7 +237,7 @@ func TestExactExpiry(t *testing.T) {
 
 	expired := waitForPhase(t, key, supportaccessv1alpha1.GrantPhaseExpired)
 	ready := meta.FindStatusCondition(expired.Status.Conditions, supportaccessv1alpha1.ConditionReady)
-	g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(ready.Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(ready.Reason).To(Equal(supportaccessv1alpha1.ReasonExpired))
 	err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "supportaccess-short"}, &rbacv1.RoleBinding{})
 	g.Expect(isNotFound(err)).To(BeTrue(), "RoleBinding removed at expiry, got %v", err)

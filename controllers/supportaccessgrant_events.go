@@ -22,6 +22,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
@@ -84,10 +85,30 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 	if conditionNewlyTrue(before, after, supportaccessv1alpha1.ConditionExpiringSoon) {
 		event(corev1.EventTypeWarning, supportaccessv1alpha1.ReasonExpiringSoon, "Warn", fmt.Sprintf("Access expires at %s; set spec.renewedAt to extend it", until))
 	}
-	if c := meta.FindStatusCondition(after.Conditions, supportaccessv1alpha1.ConditionReady); c != nil &&
-		c.Reason == supportaccessv1alpha1.ReasonSecretConflict && !conditionHasReason(before, supportaccessv1alpha1.ConditionReady, c.Reason) {
-		event(corev1.EventTypeWarning, supportaccessv1alpha1.ReasonSecretConflict, "Issue", c.Message)
+	r.emitFailureEvent(orig, grant)
+}
+
+// failureReasons are the Ready reasons of a grant the operator cannot (yet) give access to.
+var failureReasons = map[string]bool{
+	supportaccessv1alpha1.ReasonSecretConflict:      true,
+	supportaccessv1alpha1.ReasonRoleBindingConflict: true,
+	supportaccessv1alpha1.ReasonForbidden:           true,
+	supportaccessv1alpha1.ReasonReconcileError:      true,
+}
+
+// emitFailureEvent emits a Warning event when the grant's Ready condition turned to a failure, or
+// to another one: once per distinct failure (reason and message), not once per retry.
+func (r *SupportAccessGrantReconciler) emitFailureEvent(orig, grant *supportaccessv1alpha1.SupportAccessGrant) {
+	c := meta.FindStatusCondition(grant.Status.Conditions, supportaccessv1alpha1.ConditionReady)
+	if c == nil || c.Status != metav1.ConditionFalse || !failureReasons[c.Reason] {
+		return
 	}
+	if prev := meta.FindStatusCondition(orig.Status.Conditions, supportaccessv1alpha1.ConditionReady); prev != nil &&
+		prev.Reason == c.Reason && prev.Message == c.Message {
+		return
+	}
+	r.Recorder.Eventf(grant, nil, corev1.EventTypeWarning, c.Reason, "Reconcile", "%s", truncate(c.Message, maxEventNote))
+	grantTransitions.WithLabelValues(c.Reason).Inc()
 }
 
 func conditionNewlyTrue(before, after supportaccessv1alpha1.SupportAccessGrantStatus, condType string) bool {

@@ -126,6 +126,39 @@ func setCondition(grant *supportaccessv1alpha1.SupportAccessGrant, condType stri
 	})
 }
 
+// setSettled records that the grant's generation is handled: nothing under way, nothing stuck.
+func setSettled(grant *supportaccessv1alpha1.SupportAccessGrant) {
+	meta.RemoveStatusCondition(&grant.Status.Conditions, supportaccessv1alpha1.ConditionReconciling)
+	meta.RemoveStatusCondition(&grant.Status.Conditions, supportaccessv1alpha1.ConditionStalled)
+}
+
+// setStalled records what retrying cannot fix until someone acts: Ready=False and Stalled=True,
+// with the same reason and message. The generation counts as handled (status.observedGeneration):
+// the operator has done all it can with it.
+func setStalled(grant *supportaccessv1alpha1.SupportAccessGrant, reason, message string) {
+	s := &grant.Status
+	if s.Phase == "" {
+		s.Phase = supportaccessv1alpha1.GrantPhasePending
+	}
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	setCondition(grant, supportaccessv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionReconciling)
+	s.ObservedGeneration = grant.Generation
+}
+
+// setRetrying records a failed step that is retried: Ready=False and Reconciling=True. The
+// generation is not handled yet, so status.observedGeneration stays where it was. The phase stays
+// too: an Active grant whose refresh failed still has its credentials.
+func setRetrying(grant *supportaccessv1alpha1.SupportAccessGrant, message string) {
+	s := &grant.Status
+	if s.Phase == "" {
+		s.Phase = supportaccessv1alpha1.GrantPhasePending
+	}
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonReconcileError, message)
+	setCondition(grant, supportaccessv1alpha1.ConditionReconciling, metav1.ConditionTrue, supportaccessv1alpha1.ReasonReconcileError, "Retrying: "+message)
+	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionStalled)
+}
+
 // setActiveStatus records issued credentials valid for window.
 func setActiveStatus(grant *supportaccessv1alpha1.SupportAccessGrant, creds issuedCredentials, window expiry.Window, now time.Time) {
 	s := &grant.Status
@@ -138,6 +171,7 @@ func setActiveStatus(grant *supportaccessv1alpha1.SupportAccessGrant, creds issu
 	s.SecretName = creds.secretName
 	s.ExpiresAt = &metav1.Time{Time: window.End}
 	s.RevokedAt = nil
+	setSettled(grant)
 
 	reason := supportaccessv1alpha1.ReasonIssued
 	if !firstIssue && grant.Spec.RenewedAt != nil {
@@ -155,13 +189,16 @@ func setActiveStatus(grant *supportaccessv1alpha1.SupportAccessGrant, creds issu
 	}
 }
 
-// setExpiredStatus records that the window has ended.
+// setExpiredStatus records that the window has ended. Ready is True, as for Revoked and NotYetValid:
+// the grant is as its spec asks (kstatus's Current, so GitOps tools do not wait on it forever);
+// status.phase says that it gives no access (docs/status.md).
 func setExpiredStatus(grant *supportaccessv1alpha1.SupportAccessGrant, window expiry.Window) {
 	s := &grant.Status
 	s.Phase = supportaccessv1alpha1.GrantPhaseExpired
 	s.ExpiresAt = &metav1.Time{Time: window.End}
 	s.SecretName = ""
-	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonExpired,
+	setSettled(grant)
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionTrue, supportaccessv1alpha1.ReasonExpired,
 		fmt.Sprintf("Access expired at %s; credentials are deleted. Set spec.renewedAt to renew with fresh credentials", formatTime(window.End)))
 	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
@@ -174,7 +211,8 @@ func setRevokedStatus(grant *supportaccessv1alpha1.SupportAccessGrant, now time.
 	}
 	s.Phase = supportaccessv1alpha1.GrantPhaseRevoked
 	s.SecretName = ""
-	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonRevoked,
+	setSettled(grant)
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionTrue, supportaccessv1alpha1.ReasonRevoked,
 		fmt.Sprintf("Access revoked at %s; credentials are deleted and sessions ended. Create a new grant to give access again", formatTime(s.RevokedAt.Time)))
 	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
@@ -184,20 +222,33 @@ func setNotYetValidStatus(grant *supportaccessv1alpha1.SupportAccessGrant, windo
 	s := &grant.Status
 	s.Phase = supportaccessv1alpha1.GrantPhasePending
 	s.SecretName = ""
-	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonNotYetValid,
+	setSettled(grant)
+	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionTrue, supportaccessv1alpha1.ReasonNotYetValid,
 		fmt.Sprintf("spec.renewedAt %s is more than %s ahead; no access until then", formatTime(window.Start), expiry.MaxRenewalLead))
 	meta.RemoveStatusCondition(&s.Conditions, supportaccessv1alpha1.ConditionExpiringSoon)
 }
 
 // setConflictStatus records that the Secret name is taken by a Secret the grant does not own.
 func setConflictStatus(grant *supportaccessv1alpha1.SupportAccessGrant, conflict *secretConflictError) {
-	s := &grant.Status
-	if s.Phase == "" || s.Phase == supportaccessv1alpha1.GrantPhaseActive {
-		s.Phase = supportaccessv1alpha1.GrantPhasePending
-	}
-	s.SecretName = ""
-	setCondition(grant, supportaccessv1alpha1.ConditionReady, metav1.ConditionFalse, supportaccessv1alpha1.ReasonSecretConflict,
+	withholdAccess(grant)
+	setStalled(grant, supportaccessv1alpha1.ReasonSecretConflict,
 		fmt.Sprintf("Secret %s already exists and is not owned by this grant; it is left untouched. Delete it or set spec.secretName on a new grant", conflict.name))
+}
+
+// withholdAccess marks a grant that cannot be issued: Pending, with no credentials Secret named.
+func withholdAccess(grant *supportaccessv1alpha1.SupportAccessGrant) {
+	if grant.Status.Phase == "" || grant.Status.Phase == supportaccessv1alpha1.GrantPhaseActive {
+		grant.Status.Phase = supportaccessv1alpha1.GrantPhasePending
+	}
+	grant.Status.SecretName = ""
+}
+
+// setBindingConflictStatus records that the RoleBinding name is taken by a binding the grant
+// does not own.
+func setBindingConflictStatus(grant *supportaccessv1alpha1.SupportAccessGrant, conflict *bindingConflictError) {
+	withholdAccess(grant)
+	setStalled(grant, supportaccessv1alpha1.ReasonRoleBindingConflict,
+		fmt.Sprintf("RoleBinding %s already exists and is not owned by this grant; it is left untouched and no access is given until it is removed", conflict.name))
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

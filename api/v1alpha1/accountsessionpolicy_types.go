@@ -68,6 +68,8 @@ const (
 // Condition types and reasons of an AccountSessionPolicy.
 const (
 	// ConditionConflict is True on every policy of a namespace but the oldest, which is the one in force.
+	// Such a policy is also Stalled (ConditionStalled, reason DuplicatePolicy) and Ready=False: only
+	// deleting a policy resolves it (docs/status.md).
 	ConditionConflict = "Conflict"
 	// ConditionMeetsAAL2 tells whether the settings meet NIST SP 800-63B-4 AAL2 reauthentication
 	// limits (inactivity at most 1h, session lifetime at most 24h).

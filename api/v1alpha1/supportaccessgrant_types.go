@@ -50,12 +50,26 @@ const (
 
 // Condition types and reasons of a SupportAccessGrant.
 const (
-	// ConditionReady is True while the issued credentials can be used to log in.
+	// ConditionReady is True when the operator has brought the grant to what its spec asks:
+	// credentials issued (reason Issued or Renewed, phase Active), or access ended (Revoked,
+	// Expired) or not begun yet (NotYetValid). It is False, with the failure's reason, while the
+	// operator cannot (SecretConflict, RoleBindingConflict, Forbidden, ReconcileError). Whether
+	// support has access is status.phase: Active. This is the kstatus contract (docs/status.md).
 	ConditionReady = "Ready"
 
 	// ConditionExpiringSoon is True once an Active grant is past the warning point of its window
 	// (a Warning event ExpiringSoon says so once); False before it; absent when not Active.
 	ConditionExpiringSoon = "ExpiringSoon"
+
+	// ConditionReconciling is True while the operator is still working on the grant's generation:
+	// a step failed and is retried (reason ReconcileError). Absent once the generation is handled.
+	// With Stalled it is the status contract of kstatus (sigs.k8s.io/cli-utils), which Flux and
+	// kubectl wait read; docs/status.md.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when retrying cannot help until someone acts: the Secret or
+	// RoleBinding name is taken (SecretConflict, RoleBindingConflict), or RBAC forbids what the
+	// grant needs (Forbidden). Ready is False with the same reason. Absent otherwise.
+	ConditionStalled = "Stalled"
 
 	// Reasons of Ready.
 	ReasonIssued         = "Issued"
@@ -67,6 +81,11 @@ const (
 	ReasonRoleBindingConflict = "RoleBindingConflict"
 	// ReasonNotYetValid: spec.renewedAt is further ahead than the renewal lead; no access until then.
 	ReasonNotYetValid = "NotYetValid"
+	// ReasonForbidden (Ready, Stalled): kube-apiserver refused the manager a write the grant needs,
+	// such as binding a --full-cluster-role its RBAC does not name.
+	ReasonForbidden = "Forbidden"
+	// ReasonReconcileError (Ready, Reconciling): a step failed and is retried.
+	ReasonReconcileError = "ReconcileError"
 
 	// Reasons of ExpiringSoon.
 	ReasonWithinWindow = "WithinWindow"

@@ -78,6 +78,12 @@ func TestFailedSessionEndLeaksNothing(t *testing.T) {
 	}
 	g.Eventually(reconcileFailed).WithTimeout(eventually).WithPolling(poll).Should(BeTrue(),
 		"the manager's log shows no failed reconcile of %s/%s ending its session", namespace, grant)
+	// The grant says why (docs/status.md): RBAC, here an admission policy answering 403, refuses
+	// the manager a write, which retrying alone cannot fix.
+	g.Eventually(func(g Gomega) {
+		g.Expect(mustKubectl(ctx, g, "", "get", "sag", grant, "-n", namespace, "-o",
+			`jsonpath={.status.conditions[?(@.type=="Ready")].reason} {.status.conditions[?(@.type=="Stalled")].status}`)).To(Equal("Forbidden True"))
+	}).WithTimeout(eventually).WithPolling(poll).Should(Succeed(), "the grant does not report the refused delete")
 	// Refused all the same: the auth service does not wait for the Lease to go.
 	expectToken(ctx, g, session.Token, "")
 	g.Expect(sessionLeases(g)).To(HaveLen(1), "the session Lease went away while its deletes were refused")
@@ -86,6 +92,9 @@ func TestFailedSessionEndLeaksNothing(t *testing.T) {
 	g.Eventually(sessionLeases).WithTimeout(eventually).WithPolling(poll).Should(BeEmpty(),
 		"the session Lease is still there after Lease deletes were allowed again")
 	g.Eventually(phase).WithTimeout(eventually).WithPolling(poll).Should(Equal("Revoked"))
+	g.Expect(mustKubectl(ctx, g, "", "get", "sag", grant, "-n", namespace, "-o",
+		`jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].reason} {.status.conditions[?(@.type=="Stalled")].status}`)).
+		To(Equal("True Revoked "), "Stalled clears once the revocation completes")
 }
 
 // denyLeaseDeletes makes kube-apiserver refuse every Lease delete in namespace, with a
