@@ -73,13 +73,14 @@ verify: manifests generate ## Fail when gofmt or the generated files are not up 
 test: verify vet envtest caddy browser-deps ## Check formatting and generated files, then run every test (unit, envtest, e2e, browser) with -race.
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
-# make bench runs every scenario of SPEC §9 against same-run baselines (about 12 minutes on 2 cores);
-# BENCH=issue (or tokenreview, forwardauth, expiry, revoke, churn, login, memory) runs one; BENCH_FLAGS adds flags.
+# make bench measures the performance targets (docs/reference.md#performance-targets) against
+# same-run baselines (about 12 minutes on 2 cores); BENCH=issue (or tokenreview, forwardauth,
+# expiry, revoke, churn, login, memory) runs one; BENCH_FLAGS adds flags.
 BENCH ?=
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: envtest ## Measure SPEC §9 (bench/report.md); BENCH=<scenario> for one; not part of make test.
+bench: envtest ## Measure the performance targets (bench/report.md); BENCH=<scenario> for one; not part of make test.
 	go run ./test/bench -scenarios "$(BENCH)" -report bench/report.md $(BENCH_FLAGS)
 
 .PHONY: fuzz

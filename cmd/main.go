@@ -57,7 +57,7 @@ func init() {
 	utilruntime.Must(supportaccessv1alpha1.AddToScheme(scheme))
 }
 
-// options are the manager's command-line flags (SPEC §8).
+// options are the manager's command-line flags (docs/reference.md#manager-flags).
 type options struct {
 	metricsAddr        string
 	metricsSecure      bool

@@ -40,8 +40,9 @@ import (
 
 // What the cache keeps of an object a tenant may write. An account admin can create any number of
 // Secrets, Leases and RoleBindings in their namespace, with the operator's labels and up to the
-// API's 1.5 MiB per object (SPEC §10.1): every byte cached per object has to be bounded, or 250 of
-// them fill the manager's 256 MiB. Bounds are far above anything the operator writes itself.
+// API's 1.5 MiB per object (docs/reference.md#tenant-model): every byte cached per object has to be
+// bounded, or 250 of them fill the manager's 256 MiB. Bounds are far above anything the operator
+// writes itself.
 const (
 	// MaxEmailBytes is RFC 5321's limit on an address; maxExpiresAtBytes fits any RFC 3339 time.
 	// The manager refuses a --login-domain or --login-url whose values would not fit (cmd/main.go):

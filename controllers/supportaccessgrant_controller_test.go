@@ -120,7 +120,7 @@ func TestIssue(t *testing.T) {
 	secret, err := getSecret(types.NamespacedName{Namespace: ns, Name: "ticket-1-credentials"})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	// The Secret (SPEC §3).
+	// The Secret (docs/reference.md#credentials-secret).
 	g.Expect(secret.Type).To(Equal(corev1.SecretType(supportaccessv1alpha1.SecretTypeCredentials)))
 	g.Expect(secret.Labels).To(HaveKeyWithValue(supportaccessv1alpha1.LabelManagedBy, supportaccessv1alpha1.ManagedByValue))
 	g.Expect(secret.Labels).To(HaveKeyWithValue(supportaccessv1alpha1.LabelGrant, "ticket-1"))
@@ -147,7 +147,7 @@ func TestIssue(t *testing.T) {
 	g.Expect(ready.ObservedGeneration).To(Equal(grant.Generation))
 	g.Expect(grant.Finalizers).To(ContainElement(supportaccessv1alpha1.GrantFinalizer))
 
-	// The RoleBinding (SPEC §4): Limited by default.
+	// The RoleBinding (docs/reference.md#support-user-rbac): Limited by default.
 	rb := &rbacv1.RoleBinding{}
 	g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "supportaccess-ticket-1"}, rb)).To(Succeed())
 	g.Expect(rb.RoleRef.Name).To(Equal("supportaccess-limited"))

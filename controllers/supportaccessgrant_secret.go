@@ -87,7 +87,8 @@ func (r *SupportAccessGrantReconciler) ensureSecret(ctx context.Context, grant *
 // verifies for the grant's UID, so nothing a tenant writes into the status can claim another
 // grant's identity) and the window they were issued for has not ended. The end is the recorded
 // status.expiresAt, read against the clock, not the phase: a renewal landing after expiresAt but
-// before the expiry was reconciled must not keep the old password (SPEC §2.1).
+// before the expiry was reconciled must not keep the old password
+// (docs/reference.md#validity-window-and-renewal).
 func (r *SupportAccessGrantReconciler) issuedEmail(grant *supportaccessv1alpha1.SupportAccessGrant, now time.Time) (email string, live, unverified bool) {
 	s := grant.Status
 	if s.LoginEmail == "" {

@@ -17,7 +17,8 @@ limitations under the License.
 package v1alpha1
 
 // Labels, keys and types shared by the operator, its auth service and its clients. They are part of
-// the product's contract (SPEC §3): other tools select the operator's objects by them.
+// the product's contract (docs/reference.md#credentials-secret): other tools select the operator's
+// objects by them.
 const (
 	// LabelManagedBy marks every object the operator creates; the manager caches only those.
 	LabelManagedBy = "app.kubernetes.io/managed-by"
@@ -32,7 +33,7 @@ const (
 	ComponentSession = "session"
 	// AnnotationSessionKind is "browser" (SessionKindBrowser) on a session Lease made by the login
 	// page, absent on an API session's. It is covered by the session's seal, so only the operator's
-	// own value counts (SPEC §5.5); clients read it for display only.
+	// own value counts (docs/reference.md#browser-sessions); clients read it for display only.
 	AnnotationSessionKind = "supportaccess.io/session-kind"
 	SessionKindBrowser    = "browser"
 	// SecretTypeCredentials is the type of a grant's credentials Secret.

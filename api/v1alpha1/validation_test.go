@@ -267,8 +267,9 @@ func TestUpdateValidation(t *testing.T) {
 	}
 }
 
-// A tenant can write the status subresource (SPEC §10.1). The manager caches every grant and
-// policy, so the schema bounds what a status can hold: no ballast of conditions or huge strings.
+// A tenant can write the status subresource (docs/reference.md#tenant-model). The manager caches
+// every grant and policy, so the schema bounds what a status can hold: no ballast of conditions or
+// huge strings.
 func TestStatusIsBounded(t *testing.T) {
 	ctx := context.Background()
 	condition := func(i int) map[string]any {

@@ -33,8 +33,8 @@ import (
 )
 
 // TestDefaults checks the stored spec after a create, with and without the webhooks: the same
-// defaults as SPEC §2 (the schema's), plus secretName from the webhook, and values the user
-// wrote stored exactly as written.
+// defaults as docs/validation.md#defaults (the schema's), plus secretName from the webhook, and
+// values the user wrote stored exactly as written.
 func TestDefaults(t *testing.T) {
 	renewed := testClock.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.5Z07:00")
 	tests := []struct {

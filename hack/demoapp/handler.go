@@ -16,9 +16,9 @@ limitations under the License.
 
 // Package demoapp is a small stand-in for the customer's SaaS web app, for the local tour
 // (`make run-local`) and the browser tests: a gateway puts it behind the auth service's forward
-// auth (SPEC §5.5), and every page shows the identity headers it received so that one can see what
-// the gateway let through. It trusts those headers completely; keeping them honest is the gateway's
-// job. Everything is server-rendered, embedded and same-origin, under a strict CSP.
+// auth (docs/gateways.md), and every page shows the identity headers it received so that one can
+// see what the gateway let through. It trusts those headers completely; keeping them honest is the
+// gateway's job. Everything is server-rendered, embedded and same-origin, under a strict CSP.
 package demoapp
 
 import "net/http"

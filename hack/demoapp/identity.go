@@ -22,8 +22,9 @@ import (
 )
 
 // identityHeaders are the headers a gateway copies from the auth service's forward-auth answer onto
-// every request it lets through (SPEC §5.5). The app shows them on every page so that a person on
-// the tour, or a browser test, can see exactly what the gateway told the app.
+// every request it lets through (docs/gateways.md#identity-headers). The app shows them on every
+// page so that a person on the tour, or a browser test, can see exactly what the gateway told the
+// app.
 var identityHeaders = []string{
 	"X-Supportaccess-User",
 	"X-Supportaccess-Email",

@@ -40,7 +40,7 @@ var pages = []page{
 	{Path: "/inbox", Title: "Inbox", Template: "inbox.html", PII: true},
 	{Path: "/settings", Title: "Settings", Template: "settings.html"},
 	// /poll fetches /api/ping in the background every second: the browser tests use it to show that
-	// background requests do not keep a browser session alive (SPEC §5.5).
+	// background requests do not keep a browser session alive (docs/reference.md#browser-sessions).
 	{Path: "/poll", Title: "Poll", Template: "poll.html", Script: "/assets/poll.js"},
 }
 

@@ -51,7 +51,7 @@ var stubIdentity = map[string]string{
 	"Remote-User":                  "sag-1@support.invalid",
 }
 
-// authStub is a small stand-in for the auth service's browser side (SPEC §5.5), enough to test
+// authStub is a small stand-in for the auth service's browser side (docs/gateways.md), enough to test
 // the gateway configurations, not the auth service: it reads the original request from one header
 // set (mode "forwarded" for Caddy, "original" for nginx) and records every request it gets.
 type authStub struct {

@@ -15,9 +15,10 @@ limitations under the License.
 */
 
 // Package gateway starts a real gateway, Caddy or nginx, in front of the demo app and the auth
-// service, for the local tour (`make run-local`) and the browser tests (SPEC §5.5). It renders each
-// gateway's configuration from one Config, validates it with the gateway's own checker, runs the
-// gateway in a process group of its own and waits until every route accepts connections.
+// service, for the local tour (`make run-local`) and the browser tests (docs/gateways.md). It
+// renders each gateway's configuration from one Config, validates it with the gateway's own
+// checker, runs the gateway in a process group of its own and waits until every route accepts
+// connections.
 //
 // Per route the gateway sends the reserved prefix /.supportaccess/ (the login page) to the auth
 // service and everything else through the auth service's forward auth for the route's account,

@@ -23,7 +23,8 @@ import (
 )
 
 // TestWhatTheAuthServiceReceives pins down the forward-auth request each gateway sends, which is
-// the auth service's contract with it (SPEC §5.5, --forward-auth-headers): a GET without body to
+// the auth service's contract with it
+// (docs/gateways.md#the-original-request---forward-auth-headers): a GET without body to
 // /v1/forward-auth/<account> without the client's query, the original method and URI in the
 // gateway's header set only, the client's own headers (cookie, Accept, Sec-Fetch-Mode) as they
 // were, and the gateway's view of client address, host and scheme instead of the client's claims.
@@ -95,8 +96,9 @@ func TestWhatTheAuthServiceReceives(t *testing.T) {
 
 // TestOriginalURIIsPassedUnchanged sends non-canonical request targets with a valid session: the
 // auth service (in the original-URI header) and the app (as its request URI) see the same bytes,
-// because the auth service's canonical-path check (SPEC §5.5: 400 for dot segments, encoded
-// characters, doubled slashes, ";") only protects an app that reads the same path it checked.
+// because the auth service's canonical-path check (docs/gateways.md#forward-auth-answers: 400 for
+// dot segments, encoded characters, doubled slashes, ";") only protects an app that reads the same
+// path it checked.
 func TestOriginalURIIsPassedUnchanged(t *testing.T) {
 	targets := []string{
 		"/dashboard",

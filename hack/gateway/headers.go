@@ -17,8 +17,9 @@ limitations under the License.
 package gateway
 
 // identityHeaders are the headers of the auth service's 200 answer that the gateway copies onto the
-// request to the app (SPEC §5.5). The auth service always sends all of them, so copying replaces
-// whatever a client sent; both gateways also drop a client's copy of one the answer lacks.
+// request to the app (docs/gateways.md#identity-headers). The auth service always sends all of
+// them, so copying replaces whatever a client sent; both gateways also drop a client's copy of one
+// the answer lacks.
 var identityHeaders = []string{
 	"X-Supportaccess-User",
 	"X-Supportaccess-Email",

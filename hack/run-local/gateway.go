@@ -61,7 +61,8 @@ func applyPageRules(ctx context.Context, cluster *localcluster.Cluster) error {
 	return nil
 }
 
-// webApp is the demo SaaS app of account acme behind a real Caddy with forward auth (SPEC §5.5).
+// webApp is the demo SaaS app of account acme behind a real Caddy with forward auth
+// (docs/gateways.md#caddy-tested-here).
 type webApp struct {
 	server *http.Server
 	caddy  *gateway.Process

@@ -226,7 +226,8 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 		"--webhook-cert-dir", webhookCertDir,
 		"--webhook-port", strconv.Itoa(webhookPort),
 		"--login-domain", loginDomain,
-		// The gateway is on loopback: every browser login arrives from it (SPEC §5.5).
+		// The gateway is on loopback: every browser login arrives from it
+		// (docs/gateways.md#trusted-proxies).
 		"--auth-trusted-proxies", "127.0.0.1/32",
 		"--page-rules-configmap", operatorNamespace + "/" + pageRulesName,
 	}

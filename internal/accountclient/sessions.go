@@ -33,7 +33,8 @@ var sessionSelector = supportaccessv1alpha1.LabelManagedBy + "=" + supportaccess
 
 // Session is a session Lease as an account admin sees it. It is read as listed: only the auth
 // service, which holds the key of the Lease's seal, decides whether a Lease is a live session
-// (SPEC §10.1), so a Lease someone wrote by hand shows here and authenticates nobody.
+// (docs/reference.md#tenant-model), so a Lease someone wrote by hand shows here and authenticates
+// nobody.
 type Session struct {
 	// Lease names the Lease; UID is its UID, the precondition of ending it.
 	Lease string
@@ -80,8 +81,9 @@ func (c *Client) ListSessions(ctx context.Context, namespace string) ([]Session,
 	return out, nil
 }
 
-// EndSession deletes a session Lease: the auth service refuses its token at once (SPEC §5.3). The
-// UID precondition makes sure the Lease deleted is the one the admin saw.
+// EndSession deletes a session Lease: the auth service refuses its token at once
+// (docs/reference.md#session-leases). The UID precondition makes sure the Lease deleted is the one
+// the admin saw.
 func (c *Client) EndSession(ctx context.Context, namespace, lease, uid string) error {
 	return c.leases.Leases(namespace).Delete(ctx, lease, metav1.DeleteOptions{
 		Preconditions: metav1.NewUIDPreconditions(uid),

@@ -35,7 +35,8 @@ const (
 	resultLifetime     = "lifetime"
 	resultMalformed    = "malformed"
 	// resultWrongKind: a browser session's token used as an API credential, or the reverse
-	// (SPEC §5.5: the app behind the gateway sees the cookie and must not reach kube-apiserver).
+	// (docs/reference.md#browser-sessions: the app behind the gateway sees the cookie and must not
+	// reach kube-apiserver).
 	resultWrongKind = "wrong_kind"
 	// resultClockSkew: logged in on a replica whose clock is ahead of this one's by more than
 	// session.MaxClockSkew. Refused until this clock catches up, never deleted as forged.
@@ -55,9 +56,9 @@ type Identity struct {
 	ExpiresAt time.Time
 }
 
-// check validates a token of a session of kind at now (SPEC §5.2) and, when touch is set, records
-// the activity. It is the hot path: a SHA-256, three lock-free map lookups and a few comparisons;
-// no API call, no lock held, no allocation beyond the result.
+// check validates a token of a session of kind at now (docs/reference.md#when-a-session-is-valid)
+// and, when touch is set, records the activity. It is the hot path: a SHA-256, three lock-free map
+// lookups and a few comparisons; no API call, no lock held, no allocation beyond the result.
 func (a *Service) check(token string, kind session.Kind, now time.Time, touch bool) (Identity, string) {
 	if len(token) < minimumTokenLength || len(token) > maxTokenLength {
 		return Identity{}, resultMalformed
@@ -76,7 +77,8 @@ func (a *Service) check(token string, kind session.Kind, now time.Time, touch bo
 	return id, result
 }
 
-// checkSession applies the rules of SPEC §5.2 to a known session at now.
+// checkSession applies the rules of docs/reference.md#when-a-session-is-valid to a known session at
+// now.
 func (a *Service) checkSession(sess *session.Session, now time.Time) (Identity, string) {
 	g, ok := a.index.grant(types.NamespacedName{Namespace: sess.Namespace, Name: sess.Grant})
 	if !ok || !g.usable(now) {

@@ -30,7 +30,8 @@ import (
 
 const (
 	// BrowserPrefix is the reserved path prefix of the browser pages: a gateway routes it to the
-	// auth service on the app's own host, so the session cookie stays first-party (SPEC §5.5).
+	// auth service on the app's own host, so the session cookie stays first-party
+	// (docs/gateways.md#what-the-auth-service-serves).
 	BrowserPrefix = "/.supportaccess/"
 	// CookieName holds a browser session's token. __Host-: Secure, Path=/, no Domain, so no other
 	// host (a sibling subdomain included) can set or overwrite it.
@@ -43,7 +44,8 @@ const (
 )
 
 // Why a browser was sent to the login page (the rd link's reason parameter, set by forward auth
-// and by logout): the page says so (SPEC §5.5; the help page's "log in again to resume").
+// and by logout): the page says so (docs/gateways.md#forward-auth-answers; the help page's "log in
+// again to resume").
 const (
 	reasonIdle     = "idle"
 	reasonEnded    = "ended"

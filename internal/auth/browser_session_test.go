@@ -33,7 +33,7 @@ import (
 )
 
 // A browser session's inactivity clock moves on navigations and state-changing requests only, so
-// an open tab that polls in the background still idles out (SPEC §5.5).
+// an open tab that polls in the background still idles out (docs/reference.md#browser-sessions).
 func TestBrowserActivity(t *testing.T) {
 	navigate := map[string]string{"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 	background := map[string]string{"Sec-Fetch-Mode": "cors", "Accept": "*/*"}
@@ -86,7 +86,7 @@ func TestBrowserActivity(t *testing.T) {
 }
 
 // Logout, revocation, expiry and a deleted Lease refuse the very next request, on every replica
-// (SPEC §5.5: every answer is live).
+// (docs/gateways.md#forward-auth-answers: every answer is live).
 func TestBrowserAccessEnds(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

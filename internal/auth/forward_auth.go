@@ -29,8 +29,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
-// The identity headers of an allowed request (SPEC §5.5). All are always sent, empty when unset:
-// a gateway that copies only what it receives then replaces whatever the client sent.
+// The identity headers of an allowed request (docs/gateways.md#identity-headers). All are always
+// sent, empty when unset: a gateway that copies only what it receives then replaces whatever the
+// client sent.
 const (
 	HeaderUser        = "X-Supportaccess-User"
 	HeaderEmail       = "X-Supportaccess-Email"
@@ -84,9 +85,10 @@ func (ih *identityHeaders) set(hdr http.Header) {
 	hdr[HeaderRemoteUser] = ih.remoteUser
 }
 
-// handleForwardAuth implements /v1/forward-auth/<account> for gateways (SPEC §5.5): is this
-// request, on this account's route, allowed, and as whom? Every answer is live, from the same
-// in-memory state as /tokenreview: no API call, no answer cache.
+// handleForwardAuth implements /v1/forward-auth/<account> for gateways
+// (docs/gateways.md#forward-auth-answers): is this request, on this account's route, allowed, and
+// as whom? Every answer is live, from the same in-memory state as /tokenreview: no API call, no
+// answer cache.
 func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	hdr := w.Header()
@@ -140,7 +142,8 @@ func (a *Service) handleForwardAuth(w http.ResponseWriter, r *http.Request) {
 
 // forwardSession checks the request's session: a Bearer header holds an API session, the cookie a
 // browser one. A browser session's inactivity clock moves only on a top-level navigation or a
-// state-changing request (SPEC §5.5): a tab that polls in the background still idles out.
+// state-changing request (docs/reference.md#browser-sessions): a tab that polls in the background
+// still idles out.
 func (a *Service) forwardSession(r *http.Request, orig originalRequest) (Identity, string, session.Kind, string) {
 	now := a.clock.Now()
 	if token, ok := bearerToken(r); ok {

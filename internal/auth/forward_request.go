@@ -23,7 +23,8 @@ import (
 	"strings"
 )
 
-// ForwardAuthPath is the forward-auth endpoint's prefix; the account follows (SPEC §5.5).
+// ForwardAuthPath is the forward-auth endpoint's prefix; the account follows
+// (docs/gateways.md#account-binding).
 const ForwardAuthPath = "/v1/forward-auth/"
 
 // ForwardHeaders names where a gateway puts the original request (--forward-auth-headers). Only

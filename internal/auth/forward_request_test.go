@@ -22,7 +22,8 @@ import (
 )
 
 // Each mode reads its own header set only: a client's copies of another set's headers, which the
-// gateway passes through, are never merged in (SPEC §5.5).
+// gateway passes through, are never merged in
+// (docs/gateways.md#the-original-request---forward-auth-headers).
 func TestParseOriginalRequest(t *testing.T) {
 	// What a client adds of its own to every request below, through the gateway.
 	spoofs := map[string]string{

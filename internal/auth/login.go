@@ -58,7 +58,7 @@ type loginResponse struct {
 // password cost the same time (no account enumeration by timing).
 var dummyHash = credentials.HashPassword([]byte("no such account: compare anyway"))
 
-// handleLogin implements POST /v1/login (SPEC §5.1).
+// handleLogin implements POST /v1/login (docs/auth-service.md#support-staff-log-in).
 func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
@@ -122,8 +122,8 @@ type loginOutcome struct {
 }
 
 // login checks email and password at the throttles and creates a session of kind: the one path of
-// POST /v1/login and the login page (SPEC §5.1, §5.5), so both have the same checks, limits and
-// events. The caller has bounded both fields' lengths.
+// POST /v1/login and the login page (docs/reference.md#auth-endpoints), so both have the same
+// checks, limits and events. The caller has bounded both fields' lengths.
 func (a *Service) login(r *http.Request, rawEmail, password string, kind session.Kind) loginOutcome {
 	email := strings.ToLower(strings.TrimSpace(rawEmail))
 	client := clientAddress(r, a.trustedProxies)

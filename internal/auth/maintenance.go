@@ -29,7 +29,7 @@ import (
 )
 
 // UsageInterval is the least time between two writes of one grant's lastUsedAt and
-// activeSessions (SPEC §5.4).
+// activeSessions (docs/reference.md#debounced-writes).
 const UsageInterval = 30 * time.Second
 
 // maintenance runs on the leader only: it deletes the Leases of sessions that can no longer be

@@ -36,7 +36,7 @@ import (
 )
 
 // The page rules are watched: a change applies without a restart, an invalid one keeps the last
-// good rules and says so in an Event on the ConfigMap (SPEC §5.5).
+// good rules and says so in an Event on the ConfigMap (docs/gateways.md#page-rules).
 func TestPageRulesAreWatched(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -123,8 +123,8 @@ func TestForwardAuthPathModeRefusesNonCanonicalPaths(t *testing.T) {
 	}
 }
 
-// Forward auth costs what /tokenreview costs (SPEC §5.5): no API call and a handful of allocations,
-// most of them net/http's own (the recorder, the header map).
+// Forward auth costs what /tokenreview costs (docs/gateways.md#forward-auth-answers): no API call
+// and a handful of allocations, most of them net/http's own (the recorder, the header map).
 func TestForwardAuthAllocations(t *testing.T) {
 	ns := newNamespace(t)
 	grant := issueGrant(t, ns, "full", func(sag *supportaccessv1alpha1.SupportAccessGrant) {

@@ -27,7 +27,8 @@ import (
 	"strings"
 )
 
-// The browser pages (SPEC §5.5): server-rendered, no JavaScript, no request leaves the host.
+// The browser pages (docs/security.md#in-the-browser-and-behind-gateways): server-rendered, no
+// JavaScript, no request leaves the host.
 //
 //go:embed web/*.html web/style.css
 var webFiles embed.FS

@@ -23,7 +23,7 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/pagerules"
 )
 
-// maxReturnURLLength bounds the login page's rd parameter (SPEC §5.5).
+// maxReturnURLLength bounds the login page's rd parameter (docs/reference.md#browser-sessions).
 const maxReturnURLLength = 2048
 
 // returnURL returns rd when it is a safe place to send a browser after login, else "/". Safe is a

@@ -21,7 +21,8 @@ import (
 	"testing"
 )
 
-// Open-redirect attempts on the login page's rd: each must fall back to "/" (SPEC §5.5).
+// Open-redirect attempts on the login page's rd: each must fall back to "/"
+// (docs/reference.md#browser-sessions).
 func TestReturnURL(t *testing.T) {
 	allowed := map[string]bool{"app.example.com": true, "localhost:8080": true}
 	tests := []struct {

@@ -29,7 +29,8 @@ import (
 	"time"
 )
 
-// maxBodyBytes is the largest request body accepted (SPEC §5: larger ones get 413).
+// maxBodyBytes is the largest request body accepted (larger ones get 413:
+// docs/reference.md#auth-endpoints).
 const maxBodyBytes = 64 << 10
 
 // errorBody is every error response: a stable code for programs and a message for people.

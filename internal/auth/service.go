@@ -14,9 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package auth is the auth service (SPEC §5): support staff log in with a grant's credentials and
-// get a session token, which kube-apiserver (TokenReview webhook) and HTTP gateways validate here.
-// It runs on every manager replica; sessions are shared through the Kubernetes API.
+// Package auth is the auth service (docs/auth-service.md): support staff log in with a grant's
+// credentials and get a session token, which kube-apiserver (TokenReview webhook) and HTTP gateways
+// validate here. It runs on every manager replica; sessions are shared through the Kubernetes API.
 package auth
 
 import (
@@ -83,7 +83,8 @@ type Service struct {
 	waitForSync    func(context.Context) bool
 	handlersSynced []toolscache.InformerSynced
 	// pageRulesSynced reports whether the page rules' ConfigMap has been read; the service starts
-	// without it after pageRulesSyncTimeout (Limited is then refused every page, SPEC §5.5).
+	// without it after pageRulesSyncTimeout (Limited is then refused every page,
+	// docs/gateways.md#page-rules).
 	pageRulesSynced toolscache.InformerSynced
 	// listening is closed once the listener is bound (tests and readiness wait on it).
 	listening chan struct{}

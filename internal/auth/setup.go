@@ -74,7 +74,7 @@ type Options struct {
 	// means ForwardHeadersForwarded.
 	ForwardHeaders ForwardHeaders
 	// PageRules names the page rules' ConfigMap (--page-rules-configmap); empty Name reads none,
-	// and every page then needs Full (SPEC §5.5).
+	// and every page then needs Full (docs/gateways.md#page-rules).
 	PageRules types.NamespacedName
 	// ReturnHosts are the hosts (host[:port]) besides its own that the login page may send a
 	// browser back to (--login-redirect-hosts).

@@ -37,9 +37,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
 
-// Attacks of a tenant admin (every verb in its own namespace, status included, SPEC §10.1) on the
-// auth service. Each test plays the attacker through the real kube-apiserver and checks that the
-// other account's support user keeps working.
+// Attacks of a tenant admin (every verb in its own namespace, status included,
+// docs/reference.md#tenant-model) on the auth service. Each test plays the attacker through the
+// real kube-apiserver and checks that the other account's support user keeps working.
 
 // Issue 12 item 1: tenant A writes tenant B's login email into A's grant status, then logs in with
 // B's email and A's own password, hoping for B's identity.

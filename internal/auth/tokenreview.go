@@ -85,7 +85,7 @@ func (a *Service) handleTokenReview(w http.ResponseWriter, r *http.Request) {
 }
 
 // encodeReviewStatus returns the TokenReview status of a valid token of g: the support user of
-// SPEC §4.
+// docs/reference.md#kubernetes-user.
 func encodeReviewStatus(g *grantState) []byte {
 	extra := make(map[string]authenticationv1.ExtraValue, 3)
 	for k, v := range identity.Extra(g.Name, g.Namespace, g.WindowEnd) {

@@ -27,7 +27,7 @@ import (
 )
 
 // permission is whether the user may do something, and if not, why: the page disables the button
-// and shows the reason (SPEC §11).
+// and shows the reason (docs/console.md).
 type permission struct {
 	Allowed bool
 	Reason  string

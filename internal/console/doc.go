@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Package console is the account admin's web page, the help pages' "Customer support access"
-// screen (SPEC §11): generate credentials, copy them, renew and revoke grants, end sessions and
+// screen (docs/console.md): generate credentials, copy them, renew and revoke grants, end sessions and
 // set the account's inactivity logout, with a live view of it all.
 //
 // The console has no privileges of its own. Every read and write goes to kube-apiserver with the

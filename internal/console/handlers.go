@@ -96,7 +96,8 @@ func (c *Console) withAccount(h accountHandler) http.HandlerFunc {
 // one page (a dozen requests) or one live stream, whose every update reads the account again,
 // with a SelfSubjectAccessReview per button and per Active grant's Secret. client-go's default
 // (5 a second, bursts of 10) makes an update of an account with a few Active grants wait for
-// seconds, past SPEC §11's 2 s. kube-apiserver's priority and fairness still applies to the user.
+// seconds, past the console's 2 s (docs/reference.md#console). kube-apiserver's priority and
+// fairness still applies to the user.
 const clientQPS, clientBurst = 50, 100
 
 // withRateLimits returns cfg with at least the console's client-side rate limits; a config with
@@ -170,7 +171,7 @@ func (c *Console) renderPage(w http.ResponseWriter, r *http.Request, a *account,
 	render(w, status, "page.html", page)
 }
 
-// fail shows what kube-apiserver refused as the page's error, never swallowed (SPEC §11).
+// fail shows what kube-apiserver refused as the page's error, never swallowed (docs/console.md).
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, a *account, err error) {
 	code, msg := c.apiError(err)
 	c.renderPage(w, r, a, code, msg)

@@ -36,7 +36,7 @@ import (
 )
 
 // The page's HTML: a strict CSP on every answer, no inline script or style, state changes as
-// POST forms only, labelled controls (SPEC §11; issue 14's "Plain, accessible HTML").
+// POST forms only, labelled controls (docs/console.md; issue 14's "Plain, accessible HTML").
 
 // button returns the <button> tag with id in body, failing when there is none.
 func button(g Gomega, body, id string) string {

@@ -30,7 +30,8 @@ import (
 
 const (
 	// liveDebounce gathers a burst of watch events (a grant's issue touches it, its Secret and
-	// its status within milliseconds) into one update; well inside SPEC §11's 2 s.
+	// its status within milliseconds) into one update; well inside the console's 2 s
+	// (docs/reference.md#console).
 	liveDebounce = 150 * time.Millisecond
 	// liveHeartbeat keeps proxies from closing an idle stream.
 	liveHeartbeat = 20 * time.Second
@@ -45,7 +46,7 @@ const (
 	maxLiveStreamsPerUser      = 16
 	maxLiveStreamsPerNamespace = 32
 	// liveMinInterval spaces one stream's reads of the account: however fast a tenant changes its
-	// objects, a stream reads at most once a second (and shows a change within SPEC §11's 2 s).
+	// objects, a stream reads at most once a second (and shows a change within the console's 2 s).
 	liveMinInterval = time.Second
 	// liveMaxLifetime ends a stream, which the browser opens again at once: with the SSO proxy's
 	// current token, so a stream never outlives the user's sign-in by long.
@@ -61,7 +62,7 @@ type liveUpdate struct {
 
 // live streams the account's page parts to the browser (server-sent events, read by
 // web/console.js) each time a watch, as the user, sees a grant, policy or session change: what
-// kubectl, GitOps or the operator (an expiry) did elsewhere shows within a second (SPEC §11).
+// kubectl, GitOps or the operator (an expiry) did elsewhere shows within a second (docs/console.md).
 func (c *Console) live(w http.ResponseWriter, r *http.Request, a *account) {
 	if !c.streams.acquire(a.user, a.namespace) {
 		http.Error(w, "too many live views open; close some tabs or reload later", http.StatusServiceUnavailable)

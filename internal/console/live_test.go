@@ -29,10 +29,10 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
-// Live (SPEC §11): changes made elsewhere (kubectl, GitOps, expiry) appear on the open page
-// within 2 s, through a watch as the user streamed to the page.
+// Live (docs/reference.md#console): changes made elsewhere (kubectl, GitOps, expiry) appear on the
+// open page within 2 s, through a watch as the user streamed to the page.
 
-// liveWithin is SPEC §11's bound.
+// liveWithin is the console's bound (docs/reference.md#console).
 const liveWithin = 2 * time.Second
 
 func TestLiveShowsChangesMadeElsewhere(t *testing.T) {

@@ -33,7 +33,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
-// RBAC decides every action (SPEC §11): three users against the real kube-apiserver, in both
+// RBAC decides every action (docs/console.md): three users against the real kube-apiserver, in both
 // modes. The account's admin may do everything; its read-only user sees the page with every
 // button disabled and the reason, never a password; an admin of another account gets an error
 // page. Refusals are kube-apiserver's, shown as the page's error with its status code.

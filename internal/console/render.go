@@ -24,7 +24,7 @@ import (
 	"time"
 )
 
-// The page's templates, stylesheet and script (no CDN, no build step: SPEC §11).
+// The page's templates, stylesheet and script (no CDN, no build step: docs/console.md).
 //
 //go:embed web/*.html web/console.css web/console.js
 var webFiles embed.FS

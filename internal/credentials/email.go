@@ -28,8 +28,9 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
-// A login email is the identity kube-apiserver sees (supportaccess:<email>, SPEC §4), so a tenant
-// must never be able to claim another grant's. Its random part is
+// A login email is the identity kube-apiserver sees (supportaccess:<email>,
+// docs/reference.md#login-email), so a tenant must never be able to claim another grant's. Its
+// random part is
 //
 //	<key ID: 2> <nonce: 8> <MAC: 14>
 //

@@ -78,8 +78,8 @@ func TestLoginEmailShape(t *testing.T) {
 	}
 }
 
-// The attacks of SPEC §10.1 on identity: whatever a tenant writes as a grant's login email, it
-// verifies only if the operator issued it to that very grant.
+// A tenant's attacks on identity (docs/reference.md#tenant-model): whatever a tenant writes as a
+// grant's login email, it verifies only if the operator issued it to that very grant.
 func TestLoginEmailVerifiesOnlyForItsGrant(t *testing.T) {
 	ring := testRing(t, 1)
 	const uidA, uidB = types.UID("5f0c-a"), types.UID("5f0c-b")

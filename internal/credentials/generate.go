@@ -27,7 +27,8 @@ const (
 	// PasswordAlphabet is printable and free of look-alike characters (0 O 1 l I), so a password
 	// survives being read aloud or copied by hand.
 	PasswordAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
-	// PasswordLength gives 26·log2(57) ≈ 151 bits, above the 128 bits SPEC §3 asks for.
+	// PasswordLength gives 26·log2(57) ≈ 151 bits, above the 128 bits required
+	// (docs/reference.md#credentials-secret).
 	PasswordLength = 26
 )
 

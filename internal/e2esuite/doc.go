@@ -25,7 +25,8 @@ limitations under the License.
 //   - The admission webhooks, registered from config/webhook and served by the manager.
 //   - The pinned kubectl, as the cluster admin or as anyone holding a token.
 //   - The leak check: every password, session token and hash the tests saw is remembered, and none
-//     may appear in the manager's log, the control plane's log or the events (SPEC §3).
+//     may appear in the manager's log, the control plane's log or the events
+//     (docs/reference.md#credentials-secret).
 //
 // A suite's TestMain is `os.Exit(e2esuite.Main(m, opts, func(s *e2esuite.Suite) { suite = s }))`;
 // what differs between suites (the name on their output, an operator namespace of their own) is an

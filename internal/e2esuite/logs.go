@@ -32,8 +32,8 @@ import (
 
 // Secrets collects every password and session token the tests have seen (or tried), and the forms
 // in which the manager holds them (digests, a Secret's base64), so that the suite can check in the
-// end that none of them leaked into a log or an event (SPEC §3). Safe for concurrent use; the zero
-// value is ready.
+// end that none of them leaked into a log or an event (docs/reference.md#credentials-secret). Safe
+// for concurrent use; the zero value is ready.
 type Secrets struct {
 	mu   sync.Mutex
 	list []secret

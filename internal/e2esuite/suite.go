@@ -36,9 +36,10 @@ const (
 	// reached the binary under test, not a default.
 	LoginDomain = "support.test"
 	// WebhookCacheTTL is kube-apiserver's --authentication-token-webhook-cache-ttl. Small, so that
-	// the fixed 10 s success cache in front of every token authenticator (SPEC §5.1) is what bounds
-	// how long kube-apiserver still accepts a token the auth service already refuses, as in
-	// production with the recommended TTL.
+	// the fixed 10 s success cache in front of every token authenticator
+	// (docs/reference.md#token-caching-in-kube-apiserver) is what bounds how long kube-apiserver
+	// still accepts a token the auth service already refuses, as in production with the recommended
+	// TTL.
 	WebhookCacheTTL = 2 * time.Second
 	// APIServerSuccessCacheTTL is that fixed cache, which no flag changes.
 	APIServerSuccessCacheTTL = 10 * time.Second

@@ -14,8 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package identity names support users the same way everywhere (SPEC §4): in RoleBindings written
-// by the grant controller and in the user info the auth service returns to kube-apiserver.
+// Package identity names support users the same way everywhere (docs/reference.md#kubernetes-user):
+// in RoleBindings written by the grant controller and in the user info the auth service returns to
+// kube-apiserver.
 package identity
 
 import (

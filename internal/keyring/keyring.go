@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package keyring holds the operator's own secret keys: versioned HMAC keys that only the manager
 // can read (one Secret in the operator's namespace, see secret.go). They make what the operator
-// hands out verifiable without trusting anything a tenant can write (SPEC §10.1): the login email
-// of a grant is a MAC of the grant's UID, and a session Lease carries a MAC of what it claims.
+// hands out verifiable without trusting anything a tenant can write
+// (docs/reference.md#tenant-model): the login email of a grant is a MAC of the grant's UID, and a
+// session Lease carries a MAC of what it claims.
 //
 // Keys rotate with an overlap: a new key is first only verified with, and signs once every replica
 // has had time to learn it (Promotion); old keys keep verifying until an admin removes them.

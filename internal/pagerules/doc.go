@@ -14,8 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package pagerules decides which pages of the SaaS web app a support session may see (SPEC §5.5
-// "Page rules"). The forward-auth endpoint canonicalises the original request path with
+// Package pagerules decides which pages of the SaaS web app a support session may see
+// (docs/gateways.md#page-rules). The forward-auth endpoint canonicalises the original request path with
 // CanonicalPath (answering 400 when it is not canonical, because the app could read it
 // differently from the rules), then asks the current rule Set which access level the page needs.
 // The rules come from a ConfigMap that a Watcher keeps loaded; until a good set has been loaded,

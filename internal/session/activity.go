@@ -28,7 +28,8 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
-// MaxFlushInterval bounds how long activity stays only in one replica's memory (SPEC §5.4).
+// MaxFlushInterval bounds how long activity stays only in one replica's memory
+// (docs/reference.md#debounced-writes).
 const MaxFlushInterval = 30 * time.Second
 
 // FlushInterval returns how often a session's activity may be written: min(timeout/10, 30s).

@@ -28,16 +28,17 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 )
 
-// A tenant can create, edit and re-create Leases in its namespace (SPEC §10.1), so a session Lease
-// is believed only as far as the operator's own MACs vouch for it, under the keyring only the
-// manager holds:
+// A tenant can create, edit and re-create Leases in its namespace (docs/reference.md#tenant-model),
+// so a session Lease is believed only as far as the operator's own MACs vouch for it, under the
+// keyring only the manager holds:
 //   - the session seal covers who and when: namespace, name and UID of the Lease, grant and its
 //     UID, login email, credentials generation and login time. The Lease's UID is assigned by
 //     kube-apiserver, so the seal is added right after the Lease is created, and a Lease deleted
 //     (logout, "kill session") and re-created from a copy never verifies again;
 //   - the activity seal covers renewTime, so an idle timeout cannot be dodged by editing it.
 //   - a browser session's seal covers its kind too (annotationKind), so neither way of editing the
-//     annotation turns a login page's cookie into an API credential, or back (SPEC §5.5).
+//     annotation turns a login page's cookie into an API credential, or back
+//     (docs/reference.md#browser-sessions).
 //
 // A Lease whose seal does not verify is no session and shadows none; an edit whose activity seal
 // does not verify changes nothing.

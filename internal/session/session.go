@@ -27,7 +27,8 @@ import (
 // or a login time further ahead of this replica's clock is not believed beyond it.
 const MaxClockSkew = time.Minute
 
-// Kind says where a session was made, and so where its token is accepted (SPEC §5.5).
+// Kind says where a session was made, and so where its token is accepted
+// (docs/reference.md#browser-sessions).
 type Kind uint8
 
 const (
@@ -96,7 +97,7 @@ func (s *Session) Touch(now time.Time) {
 // observeRemote records the activity stored in the Lease, seen at now. Only replicas write it
 // (its seal says so), at their clock's now; a value ahead of this replica's clock by more than
 // MaxClockSkew is a replica whose clock is off, and counts as activity at now + MaxClockSkew: skew
-// never ends a session, and never extends one by more than the skew allowed (SPEC §5.2).
+// never ends a session, and never extends one by more than the skew allowed (docs/security.md#clocks).
 func (s *Session) observeRemote(t, now time.Time) {
 	n := min(t.UnixNano(), now.Add(MaxClockSkew).UnixNano())
 	for {

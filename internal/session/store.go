@@ -15,9 +15,9 @@ limitations under the License.
 */
 
 // Package session keeps login sessions of support staff in the Kubernetes API, one
-// coordination.k8s.io/v1 Lease per session (SPEC §5.3), so every replica agrees and restarts lose
-// nothing. Each replica mirrors the Leases into memory from its informer: a token check is a hash
-// and a map lookup, never an API call.
+// coordination.k8s.io/v1 Lease per session (docs/reference.md#session-leases), so every replica
+// agrees and restarts lose nothing. Each replica mirrors the Leases into memory from its informer:
+// a token check is a hash and a map lookup, never an API call.
 package session
 
 import (
@@ -73,8 +73,9 @@ type Store struct {
 	// pendingDeletes maps Hash to sessions whose Lease deletion failed and is retried.
 	pendingDeletes sync.Map
 	// ended maps Hash to an endedSession for tombstoneTTL after the session left the store, so the
-	// login page can tell a browser why its cookie stopped working (SPEC §5.5). Only sessions that
-	// were sealed ever enter it; the answer is shown to whoever holds the token, nobody else.
+	// login page can tell a browser why its cookie stopped working
+	// (docs/gateways.md#forward-auth-answers). Only sessions that were sealed ever enter it; the
+	// answer is shown to whoever holds the token, nobody else.
 	ended sync.Map
 }
 
@@ -262,7 +263,8 @@ func (s *Store) upsert(obj any) {
 	if !ok || lease.Labels[supportaccessv1alpha1.LabelComponent] != ComponentSession {
 		return
 	}
-	// A Lease being deleted is a dead session on every replica, finalizers or not (SPEC §5.3).
+	// A Lease being deleted is a dead session on every replica, finalizers or not
+	// (docs/reference.md#session-leases).
 	if lease.DeletionTimestamp != nil {
 		s.forget(lease)
 		return

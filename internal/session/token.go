@@ -28,7 +28,8 @@ import (
 const (
 	// TokenPrefix marks the operator's session tokens, so secret scanners and people recognise them.
 	TokenPrefix = "sat_"
-	// tokenBytes of crypto/rand: 256 bits, as SPEC §5.2 asks.
+	// tokenBytes of crypto/rand: 256 bits, the least allowed
+	// (docs/reference.md#when-a-session-is-valid).
 	tokenBytes = 32
 	// leaseNamePrefix + hex(SHA-256(token)) names a session's Lease: the hash is all that is stored.
 	leaseNamePrefix = "session-"

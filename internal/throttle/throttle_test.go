@@ -415,7 +415,7 @@ func TestMemoryBounded(t *testing.T) {
 	runtime.KeepAlive(l)
 }
 
-// TestFloodLeavesValidUsersAlone is the SPEC scenario: 100,000 distinct bogus emails and 10,000
+// TestFloodLeavesValidUsersAlone is the login-flood scenario: 100,000 distinct bogus emails and 10,000
 // wrong passwords for one account. The attacker is throttled, memory stays bounded, and a user
 // who has not failed is unaffected.
 func TestFloodLeavesValidUsersAlone(t *testing.T) {

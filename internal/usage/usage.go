@@ -18,11 +18,12 @@ limitations under the License.
 // status.activeSessions and status.lastUsedAt.
 //
 // Each status field has one writer. These two belong to the auth service's usage report (its
-// maintenance loop, on the leader, at most every 30 s per grant: SPEC §5.4) and to nothing else;
-// every other status field belongs to the grant controller, which never writes these two. Because
-// the field sets are disjoint, neither writer needs the other's fields to be current, and Report
-// carries no resourceVersion: a write of the controller between the report's read and its patch
-// cannot make it stale, and the report cannot make the controller's view of its own fields stale.
+// maintenance loop, on the leader, at most every 30 s per grant:
+// docs/reference.md#debounced-writes) and to nothing else; every other status field belongs to the
+// grant controller, which never writes these two. Because the field sets are disjoint, neither
+// writer needs the other's fields to be current, and Report carries no resourceVersion: a write of
+// the controller between the report's read and its patch cannot make it stale, and the report
+// cannot make the controller's view of its own fields stale.
 package usage
 
 import (

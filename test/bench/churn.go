@@ -30,7 +30,7 @@ import (
 )
 
 const (
-	// churnTarget is SPEC §9's bound from a change to its status.
+	// churnTarget bounds a change to its status (docs/reference.md#performance-targets).
 	churnTarget = 2 * time.Second
 	// churnDrain bounds the wait for the last changes to be observed.
 	churnDrain = 30 * time.Second

@@ -38,7 +38,8 @@ const (
 	expiryDuration = 15 * time.Minute
 	// expiryDrain is how long after the last expiry the scenario waits for stragglers.
 	expiryDrain = 10 * time.Second
-	// expiryTarget is SPEC §9's bound on deleting the credentials after expiresAt.
+	// expiryTarget bounds deleting the credentials after expiresAt
+	// (docs/reference.md#performance-targets).
 	expiryTarget = time.Second
 	// checkFrom is how long before its expiresAt a token starts being checked back to back.
 	checkFrom = 100 * time.Millisecond

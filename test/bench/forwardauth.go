@@ -41,7 +41,8 @@ import (
 	"github.com/supportaccess/support-access-operator/test/bench/internal/echo"
 )
 
-// SPEC §9's /v1/forward-auth targets; the latency and rate targets are /tokenreview's.
+// The /v1/forward-auth targets (docs/reference.md#performance-targets); the latency and rate
+// targets are /tokenreview's.
 const (
 	faThroughputTarget = 0.95                      // × the echo handler's throughput
 	faCheckLabels      = `endpoint="forward_auth"` // the histogram series of /v1/forward-auth
@@ -63,8 +64,9 @@ var (
 	piiPages = []string{"/messages/481", "/contacts?page=3", "/campaigns/77/stats", "/inbox"}
 )
 
-// benchPageRules is a realistic rules.yaml (SPEC §5.5): the four personal-data pages first (two
-// prefixes, two regexes), then 50 other rules, 25 prefixes and 25 regexes, default Limited.
+// benchPageRules is a realistic rules.yaml (docs/gateways.md#page-rules): the four personal-data
+// pages first (two prefixes, two regexes), then 50 other rules, 25 prefixes and 25 regexes, default
+// Limited.
 func benchPageRules() string {
 	var b strings.Builder
 	b.WriteString(`rules:
@@ -296,7 +298,7 @@ func runForwardAuth(ctx context.Context, b *bench, s *section) error {
 	}
 
 	// For comparison, the same echo server's JSON TokenReview handler (the tokenreview scenario's
-	// baseline and SPEC §9's "trivial JSON echo handler"), at the same concurrencies, best of
+	// baseline and the targets' "trivial JSON echo handler"), at the same concurrencies, best of
 	// closedLoopRepeats runs, measured after the manager's runs.
 	jsonLG := loadgen{bin: b.bins.loadgen, tokens: tokenFile, duration: b.opts.faDuration, log: lg.log, kind: "tokenreview", path: "/tokenreview"}
 	var jsonRates []float64

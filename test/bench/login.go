@@ -35,7 +35,7 @@ import (
 )
 
 const (
-	// verifyTarget is SPEC §9's bound on verifying a password.
+	// verifyTarget bounds verifying a password (docs/reference.md#performance-targets).
 	verifyTarget = 50 * time.Microsecond
 	// loginWarmup logins are sent before measuring.
 	loginWarmup = 20
@@ -139,7 +139,7 @@ func runLogin(ctx context.Context, b *bench, s *section) error {
 		Target:   "≤ 50µs",
 		Result:   verdict(verify.P99 <= verifyTarget),
 	})
-	s.note("No SPEC target for the login round trip or for generation: both are reported against their floor. The "+
+	s.note("No target for the login round trip or for generation: both are reported against their floor. The "+
 		"login costs one Lease write, so its time is the API server's write latency plus the auth service's work. %s", cpuLogin)
 	return nil
 }

@@ -14,9 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command bench measures the performance targets of SPEC §9 against baselines measured in the
-// same run, on a local control plane (internal/localcluster) and the real manager binary, and
-// writes a Markdown report. `make bench` runs it; BENCH=<scenario> runs one scenario.
+// Command bench measures the performance targets (docs/reference.md#performance-targets) against
+// baselines measured in the same run, on a local control plane (internal/localcluster) and the real
+// manager binary, and writes a Markdown report. `make bench` runs it; BENCH=<scenario> runs one
+// scenario.
 //
 // It is a program, not a test: nothing here runs under `go test ./...`.
 package main

@@ -28,7 +28,7 @@ import (
 )
 
 const (
-	// memoryTarget and unrelatedTarget are SPEC §9's bounds.
+	// memoryTarget and unrelatedTarget are the memory targets (docs/reference.md#performance-targets).
 	memoryTarget    = 150 << 20
 	unrelatedTarget = 10 << 20
 	// memorySettle is how long the manager idles before its memory is read: the Go runtime returns

@@ -33,7 +33,8 @@ import (
 )
 
 const (
-	// revokeTarget is SPEC §9's bound from the API write to refusal on every replica.
+	// revokeTarget bounds the API write to refusal on every replica
+	// (docs/reference.md#performance-targets).
 	revokeTarget = 100 * time.Millisecond
 	// refusalTimeout bounds the wait for a replica to refuse a revoked token.
 	refusalTimeout = 10 * time.Second

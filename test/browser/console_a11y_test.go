@@ -51,7 +51,7 @@ func serious(vs []axeViolation) []axeViolation {
 	return out
 }
 
-// The console is plain, accessible HTML (SPEC §11): axe-core finds no serious violation on the
+// The console is plain, accessible HTML (docs/console.md): axe-core finds no serious violation on the
 // page of an admin (with an Active grant and its credentials), in the session timeout's edit
 // mode, and on a read-only user's page; at phone width nothing overflows sideways.
 func TestConsoleAccessibility(t *testing.T) {

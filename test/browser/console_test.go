@@ -26,7 +26,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// liveWithin is SPEC §11's bound on how soon a change made elsewhere shows on an open page.
+// liveWithin is how soon a change made elsewhere must show on an open page (docs/reference.md#console).
 const liveWithin = 2 * time.Second
 
 // deleteGrantAfter deletes a grant the console made, after the test.
@@ -57,7 +57,7 @@ func lineValue(text, prefix string) string {
 	return ""
 }
 
-// The help pages' flow, in a browser, as the account's admin (SPEC §11): generate Limited
+// The help pages' flow, in a browser, as the account's admin (docs/console.md): generate Limited
 // credentials with the 7-day timer, see them, copy them, log in with what was copied, renew,
 // revoke through the confirmation dialog, and the token is refused at once.
 func TestConsoleHelpPageFlow(t *testing.T) {

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package browser is the end-to-end suite of the browser side (SPEC §5.5, `make test`): support
+// Package browser is the end-to-end suite of the browser side (docs/gateways.md, `make test`): support
 // staff in a real headless Chromium, driven with chromedp, logging in to the customer's web app
 // (hack/demoapp, in-process) behind a real gateway (Caddy, and nginx in one test) whose forward auth
 // is the real manager binary, two replicas of it, against the local control plane of

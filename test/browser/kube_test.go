@@ -107,7 +107,7 @@ func (gr grant) deleteSessions(ctx context.Context, g Gomega) {
 }
 
 // sessionRenewTime is the spec.renewTime of the grant's one session Lease: its last activity as
-// flushed to the API (SPEC §5.4).
+// flushed to the API (docs/reference.md#debounced-writes).
 func (gr grant) sessionRenewTime(ctx context.Context, g Gomega) time.Time {
 	out := mustKubectl(ctx, g, "", "get", "lease", "-n", gr.account, "-l", gr.sessionSelector(),
 		"-o", "jsonpath={.items[*].spec.renewTime}")

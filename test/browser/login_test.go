@@ -108,8 +108,8 @@ func TestLimitedLogin(t *testing.T) {
 	g.Expect(p.host()).To(Equal(host))
 	b.screenshot(g, "limited-pii-refused.png")
 
-	// The cookie as the browser keeps it (SPEC §5.5): HttpOnly, Secure, SameSite=Lax, Path=/,
-	// host-only.
+	// The cookie as the browser keeps it (docs/reference.md#browser-sessions): HttpOnly, Secure,
+	// SameSite=Lax, Path=/, host-only.
 	c, ok := b.sessionCookie(g, web.caddyA())
 	g.Expect(ok).To(BeTrue(), "no session cookie after the login")
 	g.Expect(c.HTTPOnly).To(BeTrue(), "HttpOnly")

@@ -144,9 +144,9 @@ func TestLogoutEverywhere(t *testing.T) {
 }
 
 // TestBrowserSessionIsNoAPICredential: the app behind the gateway sees the cookie, so the token in
-// it must not work on kube-apiserver (SPEC §5.5): replayed there it gets 401, /tokenreview says
-// not authenticated on both replicas, and as a Bearer header it is refused. An API session of the
-// same grant, the contrast, is a credential.
+// it must not work on kube-apiserver (docs/gateways.md#browser-sessions-are-not-api-credentials):
+// replayed there it gets 401, /tokenreview says not authenticated on both replicas, and as a Bearer
+// header it is refused. An API session of the same grant, the contrast, is a credential.
 func TestBrowserSessionIsNoAPICredential(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
@@ -173,10 +173,11 @@ func TestBrowserSessionIsNoAPICredential(t *testing.T) {
 }
 
 // TestBackgroundPollingIsNotActivity: a tab left on a page that polls in the background does not
-// keep its session alive (SPEC §5.5): for longer than the activity flush interval the polls get
-// through but the session's Lease records no activity after the last navigation; a navigation
-// then is recorded. (The idle timeout itself is at least 15 minutes, too long to wait for here;
-// what ends an idle session is the Lease's renewTime, so that is what is watched.)
+// keep its session alive (docs/reference.md#browser-sessions): for longer than the activity flush
+// interval the polls get through but the session's Lease records no activity after the last
+// navigation; a navigation then is recorded. (The idle timeout itself is at least 15 minutes, too
+// long to wait for here; what ends an idle session is the Lease's renewTime, so that is what is
+// watched.)
 func TestBackgroundPollingIsNotActivity(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)

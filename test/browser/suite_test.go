@@ -108,11 +108,11 @@ func TestMain(m *testing.M) {
 		ManagerArgs: []string{
 			"--page-rules-configmap", operatorNamespace + "/" + pageRulesName,
 			// Every login arrives from the gateway: without this, every browser would share one
-			// failed-login throttle (SPEC §5.5).
+			// failed-login throttle (docs/gateways.md#trusted-proxies).
 			"--auth-trusted-proxies", "127.0.0.1/32",
 			// Copied into the credentials Secrets, so the console shows and copies it.
 			"--login-url", consoleLoginURL,
-			// Below the 30 days the console offers: admission refuses that choice (SPEC §11).
+			// Below the 30 days the console offers: admission refuses that choice (docs/console.md).
 			"--max-grant-duration", operatorMaxGrantDuration,
 		},
 		ReplicaArgs: [][]string{

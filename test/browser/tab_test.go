@@ -34,7 +34,7 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
-// cookieName is the browser session's cookie (SPEC §5.5).
+// cookieName is the browser session's cookie (docs/reference.md#browser-sessions).
 const cookieName = "__Host-supportaccess"
 
 // tab is one browser tab in a browser context of its own: its own cookie jar, as a fresh

@@ -14,16 +14,16 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package deploy tests the deploy manifests of config/ (SPEC §8 `make deploy`, §10): that
-// `kubectl kustomize config/default` renders, that the rendered objects are what a production
-// install needs (two replicas with leader election, probes, resources, a restricted security
-// context, TLS Services and cert-manager Certificates for the webhooks and the auth service, a
-// PodDisruptionBudget, NetworkPolicies, least-privilege RBAC, the support users' ClusterRoles by
-// their exact names), that kube-apiserver accepts them (`kubectl apply --dry-run=server` against
-// a local control plane, cert-manager's kinds aside, their CRDs being absent; the restricted Pod
-// Security Standard for the manager's pods; `make deploy` applied twice, as for an upgrade) and
-// that the Dockerfile is multi-stage and ends in a static manager on distroless, as a non-root
-// user.
+// Package deploy tests the deploy manifests of config/ (`make deploy`,
+// docs/reference.md#reliability): that `kubectl kustomize config/default` renders, that the
+// rendered objects are what a production install needs (two replicas with leader election, probes,
+// resources, a restricted security context, TLS Services and cert-manager Certificates for the
+// webhooks and the auth service, a PodDisruptionBudget, NetworkPolicies, least-privilege RBAC, the
+// support users' ClusterRoles by their exact names), that kube-apiserver accepts them (`kubectl
+// apply --dry-run=server` against a local control plane, cert-manager's kinds aside, their CRDs
+// being absent; the restricted Pod Security Standard for the manager's pods; `make deploy` applied
+// twice, as for an upgrade) and that the Dockerfile is multi-stage and ends in a static manager on
+// distroless, as a non-root user.
 //
 // It needs the pinned kubectl, etcd and kube-apiserver of `make envtest` (or $KUBEBUILDER_ASSETS);
 // without them it fails rather than skips.

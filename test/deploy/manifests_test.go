@@ -247,7 +247,8 @@ func TestManagerDeployment(t *testing.T) {
 		req, lim := res.Requests[name], res.Limits[name]
 		g.Expect(req.Cmp(lim)).To(BeNumerically("<=", 0), "%s request %s above its limit %s", name, req.String(), lim.String())
 	}
-	// 10,000 grants fit in about 150 MiB (SPEC §9): a limit below that would OOM-kill the manager.
+	// 10,000 grants fit in about 150 MiB (docs/reference.md#performance-targets): a limit below
+	// that would OOM-kill the manager.
 	g.Expect(res.Limits.Memory().Cmp(resource.MustParse("160Mi"))).To(BeNumerically(">=", 0), "memory limit")
 
 	g.Expect(dep.Spec.Template.Spec.ServiceAccountName).NotTo(BeEmpty())

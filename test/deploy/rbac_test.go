@@ -34,8 +34,8 @@ const (
 	aggregateToFull    = "supportaccess.io/aggregate-to-full"
 )
 
-// The ClusterRoles support users are bound to (SPEC §4) keep their exact names, which are the
-// manager's defaults, and are aggregated from labelled roles.
+// The ClusterRoles support users are bound to (docs/reference.md#support-user-rbac) keep their
+// exact names, which are the manager's defaults, and are aggregated from labelled roles.
 func TestSupportUserClusterRoles(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
@@ -110,10 +110,10 @@ func (b binding) String() string {
 	return fmt.Sprintf("%s %s (in %s)", b.kind, b.name, b.namespace)
 }
 
-// Least privilege for the manager (SPEC §10): exactly three roles, each with only what the code
-// needs. manager-role is generated from the code's +kubebuilder:rbac markers (config/rbac/role.yaml)
-// and deployed as generated; the other two are the leader election Lease in the manager's own
-// namespace and the metrics endpoint's authentication and authorization.
+// Least privilege for the manager (docs/reference.md#reliability): exactly three roles, each with
+// only what the code needs. manager-role is generated from the code's +kubebuilder:rbac markers
+// (config/rbac/role.yaml) and deployed as generated; the other two are the leader election Lease in
+// the manager's own namespace and the metrics endpoint's authentication and authorization.
 func TestManagerRBAC(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)

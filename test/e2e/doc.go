@@ -14,13 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package e2e is the end-to-end suite (SPEC §8, `make test`): it drives the system the way its
-// users do, with the real binaries. TestMain, through the harness it shares with test/security
-// (internal/e2esuite), builds the manager, starts a local control plane (etcd, kube-apiserver
-// authenticating bearer tokens through the manager's auth service, kube-controller-manager for
-// garbage collection and ClusterRole aggregation) and runs the manager as a child process; the
-// tests then use the pinned kubectl as the platform team and plain HTTP plus kubectl with a
-// session token as support staff.
+// Package e2e is the end-to-end suite (`make test`, docs/reference.md#running-it): it drives the
+// system the way its users do, with the real binaries. TestMain, through the harness it shares with
+// test/security (internal/e2esuite), builds the manager, starts a local control plane (etcd,
+// kube-apiserver authenticating bearer tokens through the manager's auth service,
+// kube-controller-manager for garbage collection and ClusterRole aggregation) and runs the manager
+// as a child process; the tests then use the pinned kubectl as the platform team and plain HTTP
+// plus kubectl with a session token as support staff.
 //
 // It needs the control-plane binaries of `make envtest` (or $KUBEBUILDER_ASSETS) and a Go
 // toolchain; without them it fails rather than skips, so a broken setup is never a green run.

@@ -342,7 +342,8 @@ func TestLifecycle(t *testing.T) {
 	t.Run("renew once Expired", func(t *testing.T) {
 		g := NewWithT(t)
 		renew(g, time.Now())
-		// Fresh credentials (SPEC §2.1: an old password never comes back), in the same Secret name.
+		// Fresh credentials (an old password never comes back:
+		// docs/reference.md#validity-window-and-renewal), in the same Secret name.
 		var newEmail, newPassword string
 		g.Eventually(func(g Gomega) {
 			g.Expect(phase(g)).To(Equal("Active"))

@@ -80,9 +80,9 @@ func TestPolicyInactivityTimeout(t *testing.T) {
 }
 
 // Test 7: a grant shorter than the minimum is refused by kubectl apply itself, with the field and
-// the rule in the message (the CRD's CEL rule, which holds with or without the webhooks, SPEC §6),
-// and nothing is created; one longer than --max-grant-duration is refused by the validating
-// webhook, which only it can check.
+// the rule in the message (the CRD's CEL rule, which holds with or without the webhooks,
+// docs/validation.md), and nothing is created; one longer than --max-grant-duration is refused by
+// the validating webhook, which only it can check.
 func TestTooShortGrantRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()

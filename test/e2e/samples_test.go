@@ -125,7 +125,7 @@ func TestSamplesBecomeActive(t *testing.T) {
 
 // Test 2: support logs in with the credentials from the grant's Secret and uses the token with
 // kubectl. kube-apiserver has never seen the token: it asks the auth service (TokenReview webhook),
-// which answers with the support user of SPEC §4.
+// which answers with the support user of docs/reference.md#kubernetes-user.
 func TestSupportLoginThroughKubeAPIServer(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
@@ -256,8 +256,9 @@ func TestRevoke(t *testing.T) {
 	mustKubectl(ctx, g, "", "patch", "sag", limitedGrant, "-n", sampleAccount, "--type", "merge", "-p", `{"spec":{"revoked":true}}`)
 	patched := time.Now()
 
-	// The auth service: at once (SPEC §9 asks 100 ms at p99; a second leaves room for a loaded
-	// machine), counted from the API write, which is done when kubectl returns.
+	// The auth service: at once (the target is 100 ms at p99, docs/reference.md#performance-targets;
+	// a second leaves room for a loaded machine), counted from the API write, which is done when
+	// kubectl returns.
 	const authBound = time.Second
 	g.Eventually(func() (bool, error) {
 		st, err := e2e.TokenReview(ctx, session.Token)

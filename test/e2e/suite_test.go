@@ -91,7 +91,7 @@ func credentials(ctx context.Context, g Gomega, namespace, grant string) (email,
 	return email, password
 }
 
-// loginResponse is POST /v1/login's answer (SPEC §5.1).
+// loginResponse is POST /v1/login's answer (docs/reference.md#auth-endpoints).
 type loginResponse struct {
 	Token              string    `json:"token"`
 	TokenType          string    `json:"tokenType"`

@@ -14,9 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package reliability injects the faults an access-control product is judged by (SPEC §10): the
-// manager killed mid-work, kube-apiserver down, a leader lost. Each test runs the real manager
-// binary against a real etcd and kube-apiserver.
+// Package reliability injects the faults an access-control product is judged by
+// (docs/reference.md#reliability): the manager killed mid-work, kube-apiserver down, a leader lost.
+// Each test runs the real manager binary against a real etcd and kube-apiserver.
 package reliability
 
 import (

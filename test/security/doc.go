@@ -14,10 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package security is the end-to-end tenant-admin attack suite (SPEC §10.1, issue 12): an account
-// admin holding every verb on every resource of their own namespace, and nothing elsewhere, attacks
-// the operator through kubectl and the real kube-apiserver, while a support user of another account
-// keeps working.
+// Package security is the end-to-end tenant-admin attack suite (docs/security.md#the-tenant-admin,
+// issue 12): an account admin holding every verb on every resource of their own namespace, and
+// nothing elsewhere, attacks the operator through kubectl and the real kube-apiserver, while a
+// support user of another account keeps working.
 //
 // TestMain, through the harness it shares with test/e2e (internal/e2esuite), builds the manager,
 // starts a local control plane (etcd, kube-apiserver authenticating bearer tokens through the

@@ -36,10 +36,11 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/e2esuite"
 )
 
-// finalizerKeepsSessionAlive is item 3: "kill session" is deleting its Lease (SPEC §5.3). The
-// attacker, holding a session, puts a finalizer on its Lease first, so that the delete leaves the
-// Lease in place, terminating. Before the fix a terminating Lease stayed a valid session on every
-// replica that had not served the logout, and after an admin's delete on all of them.
+// finalizerKeepsSessionAlive is item 3: "kill session" is deleting its Lease
+// (docs/reference.md#session-leases). The attacker, holding a session, puts a finalizer on its
+// Lease first, so that the delete leaves the Lease in place, terminating. Before the fix a
+// terminating Lease stayed a valid session on every replica that had not served the logout, and
+// after an admin's delete on all of them.
 func finalizerKeepsSessionAlive(t *testing.T, w *world) {
 	ctx := t.Context()
 	g := NewWithT(t)
@@ -60,7 +61,8 @@ func finalizerKeepsSessionAlive(t *testing.T, w *world) {
 	g.Consistently(func(g Gomega) { expectRefused(ctx, g, token, "a session whose Lease is being deleted") }).
 		WithTimeout(staysRefused).WithPolling(500 * time.Millisecond).Should(Succeed())
 	// kube-apiserver keeps a token it authenticated for a fixed 10 s, whatever the webhook says
-	// since (SPEC §5.1): it refuses the token within that, plus the webhook cache TTL.
+	// since (docs/reference.md#token-caching-in-kube-apiserver): it refuses the token within that,
+	// plus the webhook cache TTL.
 	g.Eventually(func(g Gomega) {
 		_, r, ok := whoami(ctx, supportUser("the killed session", token))
 		g.Expect(ok).To(BeFalse(), "kube-apiserver still authenticates a killed session")

@@ -60,7 +60,7 @@ type victim struct {
 	client                 *http.Client
 }
 
-// username is the victim's name in kube-apiserver (SPEC §4).
+// username is the victim's name in kube-apiserver (docs/reference.md#kubernetes-user).
 func (v victim) username() string { return "supportaccess:" + v.email }
 
 // TestTenantAdminAttacks runs issue 12's attacks of items 1 to 5, in order, as the admin of one

@@ -14,12 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package tenantmemory holds SPEC §10.1 to its word on memory: a tenant can never grow the manager's
-// memory by more than a few MiB with objects of their own. An account admin may create any
-// Secret, Lease and RoleBinding in their namespace, with the operator's labels and up to the API's
-// size limits; the test fills a namespace with a few hundred MiB of such objects before the real
-// manager binary starts, and compares its peak resident set and its live heap with a manager
-// started on the same control plane without them.
+// Package tenantmemory holds the tenant model (docs/reference.md#tenant-model) to its word on
+// memory: a tenant can never grow the manager's memory by more than a few MiB with objects of their
+// own. An account admin may create any Secret, Lease and RoleBinding in their namespace, with the
+// operator's labels and up to the API's size limits; the test fills a namespace with a few hundred
+// MiB of such objects before the real manager binary starts, and compares its peak resident set and
+// its live heap with a manager started on the same control plane without them.
 //
 // It is a package of its own so that its control plane, with some 400 MiB in etcd, slows no
 // other suite. It needs the control-plane binaries of `make envtest` (or $KUBEBUILDER_ASSETS) and

@@ -41,8 +41,8 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
-// What a tenant writes into their namespace (SPEC §10.1: every verb on Secrets, Leases,
-// RoleBindings and policies there), all labelled as the operator's.
+// What a tenant writes into their namespace (docs/reference.md#tenant-model: every verb on Secrets,
+// Leases, RoleBindings and policies there), all labelled as the operator's.
 const (
 	junkSecrets = 300
 	// junkCredentials of them have the credentials type, the rest are Opaque.
@@ -57,7 +57,7 @@ const (
 	junkSubjects    = 5000
 	createWorkers   = 8
 
-	// SPEC §10.1: a tenant can never grow the manager's memory by more than a few MiB. What the
+	// The tenant model: a tenant can never grow the manager's memory by more than a few MiB. What the
 	// manager keeps: the trimmed objects (~1 MiB here) and client-go's watch decoders' frame
 	// buffers, which hold twice the largest object each watch has received until it restarts
 	// (about 4 MiB here: Secrets 2 MiB, RoleBindings 1 MiB, Leases and policies less), whatever

@@ -14,9 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package authclient talks to the operator's auth service (SPEC §5.1): POST /v1/login,
-// GET /v1/session and POST /v1/logout. It never follows redirects (a password must not be
-// re-sent somewhere else) and never puts a password or token in an error.
+// Package authclient talks to the operator's auth service (docs/reference.md#auth-endpoints):
+// POST /v1/login, GET /v1/session and POST /v1/logout. It never follows redirects (a password must
+// not be re-sent somewhere else) and never puts a password or token in an error.
 package authclient
 
 import (

@@ -242,7 +242,8 @@ func yamlField(doc, key string) string {
 	return ""
 }
 
-// checkNoLeak fails if a password or token the test saw is in the manager's log (SPEC §3).
+// checkNoLeak fails if a password or token the test saw is in the manager's log
+// (docs/reference.md#credentials-secret).
 func checkNoLeak(t *testing.T, g Gomega, secrets ...string) {
 	t.Helper()
 	data, err := os.ReadFile(sut.managerLog)

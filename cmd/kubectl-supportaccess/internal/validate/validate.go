@@ -32,7 +32,7 @@ import (
 )
 
 const (
-	// minGrantDuration is the shortest grant the API accepts (SPEC §2.1).
+	// minGrantDuration is the shortest grant the API accepts (docs/reference.md#grant-spec).
 	minGrantDuration = 15 * time.Minute
 	// maxDurationValue is the longest duration the CRD's pattern can express (5 digits of hours).
 	maxDurationValue = 99999 * time.Hour
