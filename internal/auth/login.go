@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/authapi"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/supportaccess/support-access-operator/internal/credentials"
@@ -39,21 +41,6 @@ const (
 	maxPasswordLength = 256
 )
 
-type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-type loginResponse struct {
-	Token              string    `json:"token"`
-	TokenType          string    `json:"tokenType"`
-	ExpiresAt          time.Time `json:"expiresAt"`
-	IdleTimeoutSeconds int64     `json:"idleTimeoutSeconds"`
-	AccessLevel        string    `json:"accessLevel"`
-	Account            string    `json:"account"`
-	Grant              string    `json:"grant"`
-}
-
 // dummyHash is compared against when the email is unknown, so an unknown email and a wrong
 // password cost the same time (no account enumeration by timing).
 var dummyHash = credentials.HashPassword([]byte("no such account: compare anyway"))
@@ -63,7 +50,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !requireMethod(w, r, http.MethodPost) {
 		return
 	}
-	var req loginRequest
+	var req authapi.LoginRequest
 	if !decodeJSON(w, r, &req, true) {
 		a.metrics.login("bad_request")
 		return
@@ -89,7 +76,7 @@ func (a *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	case loginUnavailable:
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "cannot create a session right now; retry")
 	default:
-		writeJSON(w, http.StatusOK, loginResponse{
+		writeJSON(w, http.StatusOK, authapi.LoginResponse{
 			Token:              out.token,
 			TokenType:          "Bearer",
 			ExpiresAt:          out.expiresAt.UTC(),

@@ -27,17 +27,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/supportaccess/support-access-operator/internal/authapi"
 )
 
 // maxBodyBytes is the largest request body accepted (larger ones get 413:
 // docs/reference.md#auth-endpoints).
 const maxBodyBytes = 64 << 10
-
-// errorBody is every error response: a stable code for programs and a message for people.
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
 
 // Header values shared by every response; net/http only reads them.
 var (
@@ -58,7 +54,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, errorBody{Error: code, Message: message})
+	writeJSON(w, status, authapi.Error{Error: code, Message: message})
 }
 
 // requireMethod answers 405 (with Allow) unless r uses method.

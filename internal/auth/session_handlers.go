@@ -21,25 +21,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/authapi"
+
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/supportaccess/support-access-operator/internal/identity"
 	"github.com/supportaccess/support-access-operator/internal/session"
 )
-
-// sessionResponse is the whoami answer of GET /v1/session.
-type sessionResponse struct {
-	Username           string              `json:"username"`
-	Groups             []string            `json:"groups"`
-	Extra              map[string][]string `json:"extra"`
-	Email              string              `json:"email"`
-	AccessLevel        string              `json:"accessLevel"`
-	Account            string              `json:"account"`
-	Grant              string              `json:"grant"`
-	ExpiresAt          time.Time           `json:"expiresAt"`
-	IdleTimeoutSeconds int64               `json:"idleTimeoutSeconds"`
-	LoggedInAt         time.Time           `json:"loggedInAt"`
-}
 
 // authenticate checks the request's bearer token, answering 401 itself when it is not valid.
 func (a *Service) authenticate(w http.ResponseWriter, r *http.Request, endpoint string) (Identity, bool) {
@@ -78,7 +66,7 @@ func (a *Service) handleSession(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Supportaccess-Groups", strings.Join(groups, ","))
 	w.Header().Set("X-Supportaccess-Access-Level", string(g.AccessLevel))
 	w.Header().Set("X-Supportaccess-Account", g.Namespace)
-	writeJSON(w, http.StatusOK, sessionResponse{
+	writeJSON(w, http.StatusOK, authapi.SessionResponse{
 		Username:           username,
 		Groups:             groups,
 		Extra:              identity.Extra(g.Name, g.Namespace, g.WindowEnd),

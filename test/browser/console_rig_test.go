@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/authapi"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
@@ -181,15 +183,9 @@ func eval[T any](g Gomega, b *tab, expr string) T {
 	return v
 }
 
-// loginAnswer is what POST /v1/login answers, in the part the console tests read.
-type loginAnswer struct {
-	Token              string `json:"token"`
-	IdleTimeoutSeconds int64  `json:"idleTimeoutSeconds"`
-}
-
 // loginWith logs in at POST /v1/login with email and password, as kubectl supportaccess login does.
-func loginWith(ctx context.Context, g Gomega, email, password string) loginAnswer {
-	body, err := json.Marshal(map[string]string{"email": email, "password": password})
+func loginWith(ctx context.Context, g Gomega, email, password string) authapi.LoginResponse {
+	body, err := json.Marshal(authapi.LoginRequest{Email: email, Password: password})
 	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, env.AuthURLs[0]+"/v1/login", bytes.NewReader(body))
 	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
@@ -198,7 +194,7 @@ func loginWith(ctx context.Context, g Gomega, email, password string) loginAnswe
 	g.ExpectWithOffset(1, err).NotTo(HaveOccurred(), "POST /v1/login")
 	defer resp.Body.Close()
 	g.ExpectWithOffset(1, resp.StatusCode).To(Equal(http.StatusOK), "POST /v1/login with the copied credentials")
-	var a loginAnswer
+	var a authapi.LoginResponse
 	g.ExpectWithOffset(1, json.NewDecoder(resp.Body).Decode(&a)).To(Succeed())
 	g.ExpectWithOffset(1, a.Token).NotTo(BeEmpty())
 	env.Secrets.RememberToken("a console test's API session", a.Token)

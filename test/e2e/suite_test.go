@@ -32,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/authapi"
+
 	. "github.com/onsi/gomega"
 
 	"github.com/supportaccess/support-access-operator/internal/e2esuite"
@@ -91,16 +93,8 @@ func credentials(ctx context.Context, g Gomega, namespace, grant string) (email,
 	return email, password
 }
 
-// loginResponse is POST /v1/login's answer (docs/reference.md#auth-endpoints).
-type loginResponse struct {
-	Token              string    `json:"token"`
-	TokenType          string    `json:"tokenType"`
-	ExpiresAt          time.Time `json:"expiresAt"`
-	IdleTimeoutSeconds int64     `json:"idleTimeoutSeconds"`
-	AccessLevel        string    `json:"accessLevel"`
-	Account            string    `json:"account"`
-	Grant              string    `json:"grant"`
-}
+// loginResponse is POST /v1/login's answer.
+type loginResponse = authapi.LoginResponse
 
 // loginReply is what POST /v1/login answered.
 type loginReply struct {

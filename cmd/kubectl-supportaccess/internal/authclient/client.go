@@ -32,6 +32,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/supportaccess/support-access-operator/internal/authapi"
 )
 
 const (
@@ -87,31 +89,14 @@ func New(o Options) (*Client, error) {
 }
 
 // Login is POST /v1/login's answer.
-type Login struct {
-	Token              string    `json:"token"`
-	TokenType          string    `json:"tokenType"`
-	ExpiresAt          time.Time `json:"expiresAt"`
-	IdleTimeoutSeconds int64     `json:"idleTimeoutSeconds"`
-	AccessLevel        string    `json:"accessLevel"`
-	Account            string    `json:"account"`
-	Grant              string    `json:"grant"`
-}
+type Login = authapi.LoginResponse
 
-// Session is GET /v1/session's answer (whoami).
-type Session struct {
-	Username           string    `json:"username"`
-	Email              string    `json:"email"`
-	AccessLevel        string    `json:"accessLevel"`
-	Account            string    `json:"account"`
-	Grant              string    `json:"grant"`
-	ExpiresAt          time.Time `json:"expiresAt"`
-	IdleTimeoutSeconds int64     `json:"idleTimeoutSeconds"`
-	LoggedInAt         time.Time `json:"loggedInAt"`
-}
+// Session is GET /v1/session's answer: whose the token is.
+type Session = authapi.SessionResponse
 
 // Login exchanges an email and password for a session token.
 func (c *Client) Login(ctx context.Context, email, password string) (*Login, error) {
-	body, err := json.Marshal(map[string]string{"email": email, "password": password})
+	body, err := json.Marshal(authapi.LoginRequest{Email: email, Password: password})
 	if err != nil {
 		return nil, err
 	}

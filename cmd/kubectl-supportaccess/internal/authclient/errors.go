@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/supportaccess/support-access-operator/internal/authapi"
 )
 
 // Error is a failed call to the auth service: no answer (Err), or an unexpected status with the
@@ -74,10 +76,7 @@ func IsUnauthorized(err error) bool {
 // page) are not quoted: they say nothing useful and may be long.
 func newStatusError(server, path string, resp *http.Response, data []byte) *Error {
 	e := &Error{Server: server, Path: path, Status: resp.StatusCode}
-	var body struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}
+	var body authapi.Error
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && json.Unmarshal(data, &body) == nil {
 		e.Code, e.Message = body.Error, body.Message
 	}

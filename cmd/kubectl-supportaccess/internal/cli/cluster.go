@@ -17,12 +17,14 @@ limitations under the License.
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/accountclient"
 )
 
@@ -54,6 +56,20 @@ func (f *clusterFlags) connect(env Env) (*accountclient.Client, string, error) {
 		return nil, "", err
 	}
 	return client, namespace, nil
+}
+
+// grant connects and reads the grant name, as the commands that act on one grant start: the
+// client, the namespace it is in, and the grant, or the error said the way a person reads it.
+func (f *clusterFlags) grant(ctx context.Context, env Env, name string) (*accountclient.Client, string, *supportaccessv1alpha1.SupportAccessGrant, error) {
+	client, namespace, err := f.connect(env)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	g, err := client.GetGrant(ctx, namespace, name)
+	if err != nil {
+		return nil, "", nil, accountclient.Explain(err, "grant", name, namespace)
+	}
+	return client, namespace, g, nil
 }
 
 // restConfig returns the kubeconfig's client config, as kubectl would use it, and its namespace.

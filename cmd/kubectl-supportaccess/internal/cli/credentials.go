@@ -59,13 +59,9 @@ func (o *credentialsOptions) run(ctx context.Context, env Env, name string) erro
 	if err := validate.Output(o.output, "text", "json", "yaml"); err != nil {
 		return err
 	}
-	client, namespace, err := o.cluster.connect(env)
+	client, namespace, g, err := o.cluster.grant(ctx, env, name)
 	if err != nil {
 		return err
-	}
-	g, err := client.GetGrant(ctx, namespace, name)
-	if err != nil {
-		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if err := notActiveError(g); err != nil {
 		return err

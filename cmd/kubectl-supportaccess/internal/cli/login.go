@@ -29,13 +29,8 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
-type loginOptions struct {
-	flags *supportFlags
-}
-
 func newLoginCommand(env Env) *cobra.Command {
-	o := &loginOptions{}
-	c := &cobra.Command{
+	return supportCommand(&cobra.Command{
 		Use:   "login --server URL --email EMAIL [--certificate-authority FILE]",
 		Short: "Log in to the auth service with a grant's credentials, and show how to use kubectl with the session",
 		Long: `Log in to the Support Access auth service with the login email and password the account owner gave
@@ -46,20 +41,10 @@ The session is stored in your cache directory, readable by you only, and kubectl
 
   # Non-interactively
   printf '%s\n' "$PASSWORD" | kubectl supportaccess login --server https://support-auth.example.com --email "$EMAIL"`,
-		Args: noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			t, err := o.flags.resolve(c)
-			if err != nil {
-				return err
-			}
-			return o.run(c.Context(), env, t)
-		},
-	}
-	o.flags = addSupportFlags(c)
-	return c
+	}, func(ctx context.Context, t target) error { return runLogin(ctx, env, t) })
 }
 
-func (o *loginOptions) run(ctx context.Context, env Env, t target) error {
+func runLogin(ctx context.Context, env Env, t target) error {
 	if validate.PlainHTTPOverNetwork(t.server) {
 		fmt.Fprintf(env.ErrOut, "Warning: %s is plain http: the password and the session token cross the network unencrypted.\n", t.server)
 	}

@@ -26,30 +26,15 @@ import (
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/sessioncache"
 )
 
-type logoutOptions struct {
-	flags *supportFlags
-}
-
 func newLogoutCommand(env Env) *cobra.Command {
-	o := &logoutOptions{}
-	c := &cobra.Command{
+	return supportCommand(&cobra.Command{
 		Use:     "logout --server URL --email EMAIL",
 		Short:   "End the stored session everywhere and remove it from the cache",
 		Example: `  kubectl supportaccess logout --server https://support-auth.example.com --email support-abc123@support.invalid`,
-		Args:    noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			t, err := o.flags.resolve(c)
-			if err != nil {
-				return err
-			}
-			return o.run(c.Context(), env, t)
-		},
-	}
-	o.flags = addSupportFlags(c)
-	return c
+	}, func(ctx context.Context, t target) error { return runLogout(ctx, env, t) })
 }
 
-func (o *logoutOptions) run(ctx context.Context, env Env, t target) error {
+func runLogout(ctx context.Context, env Env, t target) error {
 	dir, err := env.CacheDir()
 	if err != nil {
 		return err

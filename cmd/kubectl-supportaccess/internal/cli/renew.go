@@ -55,13 +55,9 @@ func (o *renewOptions) run(ctx context.Context, env Env, name string) error {
 	if o.wait < 0 {
 		return fmt.Errorf("invalid --wait %s: must not be negative (0 does not wait)", o.wait)
 	}
-	client, namespace, err := o.cluster.connect(env)
+	client, namespace, g, err := o.cluster.grant(ctx, env, name)
 	if err != nil {
 		return err
-	}
-	g, err := client.GetGrant(ctx, namespace, name)
-	if err != nil {
-		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if g.Spec.Revoked {
 		return fmt.Errorf("grant %q in namespace %q is revoked and cannot be renewed: to give access again, create a new grant", name, namespace)

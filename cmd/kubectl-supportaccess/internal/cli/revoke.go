@@ -47,13 +47,9 @@ undone; to give access again, create a new grant. (Deleting the grant ends acces
 }
 
 func (o *revokeOptions) run(ctx context.Context, env Env, name string) error {
-	client, namespace, err := o.cluster.connect(env)
+	client, namespace, g, err := o.cluster.grant(ctx, env, name)
 	if err != nil {
 		return err
-	}
-	g, err := client.GetGrant(ctx, namespace, name)
-	if err != nil {
-		return accountclient.Explain(err, "grant", name, namespace)
 	}
 	if g.Spec.Revoked {
 		fmt.Fprintf(env.Out, "Grant %q in namespace %q is already revoked; nothing to do.\n", name, namespace)

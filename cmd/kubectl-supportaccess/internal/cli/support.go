@@ -45,6 +45,21 @@ type supportFlags struct {
 	insecure              bool
 }
 
+// supportCommand completes the command of a support staff action: no arguments, the flags that
+// name the auth service and the login (supportFlags), and run called with the target they name.
+func supportCommand(c *cobra.Command, run func(ctx context.Context, t target) error) *cobra.Command {
+	flags := addSupportFlags(c)
+	c.Args = noArgs
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		t, err := flags.resolve(c)
+		if err != nil {
+			return err
+		}
+		return run(c.Context(), t)
+	}
+	return c
+}
+
 func addSupportFlags(c *cobra.Command) *supportFlags {
 	f := &supportFlags{}
 	c.Flags().StringVar(&f.server, flagServer, "", "the auth service's URL, e.g. https://support-auth.example.com (required)")

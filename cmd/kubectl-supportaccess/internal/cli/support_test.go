@@ -192,7 +192,7 @@ func TestTokenPromptsOnlyWhenAllowed(t *testing.T) {
 			env.IsTerminal = func(int) bool { return tc.terminals }
 			info, err := execcred.ParseInfo(tc.info)
 			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect((&tokenOptions{}).canPrompt(env, info)).To(Equal(tc.want))
+			g.Expect(canPrompt(env, info)).To(Equal(tc.want))
 		})
 	}
 }

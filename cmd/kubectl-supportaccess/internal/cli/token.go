@@ -27,13 +27,8 @@ import (
 	"github.com/supportaccess/support-access-operator/cmd/kubectl-supportaccess/internal/sessioncache"
 )
 
-type tokenOptions struct {
-	flags *supportFlags
-}
-
 func newTokenCommand(env Env) *cobra.Command {
-	o := &tokenOptions{}
-	c := &cobra.Command{
+	return supportCommand(&cobra.Command{
 		Use:   "token --server URL --email EMAIL",
 		Short: "Exec credential plugin for kubectl: print the session token as an ExecCredential",
 		Long: `Print the stored session's token as a client.authentication.k8s.io/v1 ExecCredential, for kubectl's
@@ -41,20 +36,10 @@ exec credential plugin (see "login" for the kubeconfig). The session is checked 
 first, which counts as activity. When it has ended, the password is asked for again if kubectl runs
 in a terminal; otherwise this fails and says how to log in again.`,
 		Example: `  kubectl supportaccess token --server https://support-auth.example.com --email support-abc123@support.invalid`,
-		Args:    noArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			t, err := o.flags.resolve(c)
-			if err != nil {
-				return err
-			}
-			return o.run(c.Context(), env, t)
-		},
-	}
-	o.flags = addSupportFlags(c)
-	return c
+	}, func(ctx context.Context, t target) error { return runToken(ctx, env, t) })
 }
 
-func (o *tokenOptions) run(ctx context.Context, env Env, t target) error {
+func runToken(ctx context.Context, env Env, t target) error {
 	info, err := execcred.ParseInfo(env.Getenv(execcred.InfoEnv))
 	if err != nil {
 		return err
@@ -94,7 +79,7 @@ func (o *tokenOptions) run(ctx context.Context, env Env, t target) error {
 			return err
 		}
 	}
-	if !o.canPrompt(env, info) {
+	if !canPrompt(env, info) {
 		return fmt.Errorf("support session of %s at %s: %s. Log in again: %s", t.email, t.server, ended, t.loginCommand())
 	}
 	fmt.Fprintf(env.ErrOut, "Support session of %s at %s: %s.\n", t.email, t.server, ended)
@@ -112,7 +97,7 @@ func (o *tokenOptions) run(ctx context.Context, env Env, t target) error {
 // canPrompt reports whether a person can be asked for the password: kubectl says so in
 // KUBERNETES_EXEC_INFO (interactiveMode IfAvailable and a terminal), or, run by hand, stdin and
 // stderr are terminals. Either way the password is read from a terminal, never from a pipe.
-func (o *tokenOptions) canPrompt(env Env, info execcred.Info) bool {
+func canPrompt(env Env, info execcred.Info) bool {
 	_, stdinTerminal := env.terminalFD(env.In)
 	if info.Present {
 		return info.Interactive && stdinTerminal
