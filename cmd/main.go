@@ -28,6 +28,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -41,7 +43,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/auth"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
@@ -200,12 +201,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	if errs := validation.IsDNS1123Subdomain(o.loginDomain); len(errs) > 0 {
 		return nil, nil, fmt.Errorf("--login-domain=%q: must be a DNS name: %s", o.loginDomain, strings.Join(errs, "; "))
 	}
-	// Issued values must fit what the Secret cache keeps (controllers/cache.go).
-	if n := len(credentials.EmailPrefix) + credentials.EmailRandomLength + 1 + len(o.loginDomain); n > controllers.MaxEmailBytes {
-		return nil, nil, fmt.Errorf("--login-domain=%q: too long, the login emails would have %d characters (at most %d)", o.loginDomain, n, controllers.MaxEmailBytes)
+	// Issued values must fit what the Secret cache keeps (internal/managercache).
+	if n := len(credentials.EmailPrefix) + credentials.EmailRandomLength + 1 + len(o.loginDomain); n > managercache.MaxEmailBytes {
+		return nil, nil, fmt.Errorf("--login-domain=%q: too long, the login emails would have %d characters (at most %d)", o.loginDomain, n, managercache.MaxEmailBytes)
 	}
-	if len(o.loginURL) > controllers.MaxLoginURLBytes {
-		return nil, nil, fmt.Errorf("--login-url: %d characters, at most %d", len(o.loginURL), controllers.MaxLoginURLBytes)
+	if len(o.loginURL) > managercache.MaxLoginURLBytes {
+		return nil, nil, fmt.Errorf("--login-url: %d characters, at most %d", len(o.loginURL), managercache.MaxLoginURLBytes)
 	}
 	if o.operatorNamespace == "" {
 		o.operatorNamespace = operatorNamespace()
@@ -264,8 +265,8 @@ func run(o *options) error {
 			CertDir: o.webhookCertDir,
 			TLSOpts: tlsOpts,
 		}),
-		Cache:  controllers.CacheOptions(),
-		Client: controllers.ClientOptions(),
+		Cache:  managercache.Options(),
+		Client: managercache.ClientOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -32,7 +33,7 @@ import (
 func (r *AccountSessionPolicyReconciler) emitPolicyEvents(orig, p *supportaccessv1alpha1.AccountSessionPolicy, all []supportaccessv1alpha1.AccountSessionPolicy) {
 	before, after := orig.Status.Conditions, p.Status.Conditions
 	event := func(related runtime.Object, eventType, reason, action, note string) {
-		r.Recorder.Eventf(p, related, eventType, reason, action, "%s", truncate(note, maxEventNote))
+		r.Recorder.Eventf(p, related, eventType, reason, action, "%s", apilimits.Truncate(note, maxEventNote))
 	}
 
 	if ready := meta.FindStatusCondition(after, supportaccessv1alpha1.ConditionReady); ready != nil && ready.Status == metav1.ConditionTrue &&

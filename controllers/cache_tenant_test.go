@@ -29,9 +29,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/managercache"
 )
 
-// The cache keeps only part of what a tenant writes (cache.go). The controller must still see,
+// The cache keeps only part of what a tenant writes (internal/managercache). The controller must still see,
 // through the trimmed copies, every edit it has to undo, and its merge patches from them must
 // leave alone what the cache dropped.
 
@@ -73,8 +74,8 @@ func TestCacheTrimmedTenantEditsAreUndone(t *testing.T) {
 	s, err := getSecret(secretKey)
 	g.Expect(err).NotTo(HaveOccurred())
 	password := string(s.Data[supportaccessv1alpha1.SecretKeyPassword])
-	s.Data[supportaccessv1alpha1.SecretKeyEmail] = []byte(active.Status.LoginEmail + strings.Repeat("x", MaxEmailBytes))
-	s.Data[supportaccessv1alpha1.SecretKeyLoginURL] = []byte(testLoginURL + strings.Repeat("x", MaxLoginURLBytes))
+	s.Data[supportaccessv1alpha1.SecretKeyEmail] = []byte(active.Status.LoginEmail + strings.Repeat("x", managercache.MaxEmailBytes))
+	s.Data[supportaccessv1alpha1.SecretKeyLoginURL] = []byte(testLoginURL + strings.Repeat("x", managercache.MaxLoginURLBytes))
 	s.Annotations = map[string]string{"tenant.example.com/big": big}
 	g.Expect(k8s.Update(ctx, s)).To(Succeed())
 	g.Eventually(func() (string, error) {

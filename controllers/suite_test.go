@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -93,8 +95,8 @@ func runSuite(m *testing.M) int {
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  CacheOptions(),
-		Client:                 ClientOptions(),
+		Cache:                  managercache.Options(),
+		Client:                 managercache.ClientOptions(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

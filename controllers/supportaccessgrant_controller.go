@@ -276,7 +276,7 @@ func (r *SupportAccessGrantReconciler) finalize(ctx context.Context, grant *supp
 }
 
 // patchFinalizer adds or removes the operator's finalizer. The cache keeps no other finalizer
-// (controllers/cache.go), and a merge patch replaces the whole list, so the patch starts from the
+// (internal/managercache), and a merge patch replaces the whole list, so the patch starts from the
 // grant read around the cache: other controllers' finalizers stay. It runs once per grant at most
 // twice (the defaulting webhook adds the finalizer at creation), so the extra read costs little.
 func (r *SupportAccessGrantReconciler) patchFinalizer(ctx context.Context, grant *supportaccessv1alpha1.SupportAccessGrant, change func(client.Object, string) bool) error {

@@ -18,18 +18,18 @@ package controllers
 
 import (
 	"fmt"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 )
 
 // maxEventNote is the API's limit on an event's note.
-const maxEventNote = 1024
+const maxEventNote = apilimits.MaxEventNote
 
 // ReasonCredentialsReissued: the status named a login email the operator did not issue to the
 // grant, so the grant got fresh credentials (docs/security.md, "Upgrading").
@@ -45,7 +45,7 @@ func (r *SupportAccessGrantReconciler) emitTransitionEvents(orig, grant *support
 		if grant.Spec.Reason != "" {
 			note += " (reason: " + grant.Spec.Reason + ")"
 		}
-		r.Recorder.Eventf(grant, nil, eventType, reason, action, "%s", truncate(note, maxEventNote))
+		r.Recorder.Eventf(grant, nil, eventType, reason, action, "%s", apilimits.Truncate(note, maxEventNote))
 		grantTransitions.WithLabelValues(reason).Inc()
 	}
 	until := formatTime(window.End)
@@ -107,7 +107,7 @@ func (r *SupportAccessGrantReconciler) emitFailureEvent(orig, grant *supportacce
 		prev.Reason == c.Reason && prev.Message == c.Message {
 		return
 	}
-	r.Recorder.Eventf(grant, nil, corev1.EventTypeWarning, c.Reason, "Reconcile", "%s", truncate(c.Message, maxEventNote))
+	r.Recorder.Eventf(grant, nil, corev1.EventTypeWarning, c.Reason, "Reconcile", "%s", apilimits.Truncate(c.Message, maxEventNote))
 	grantTransitions.WithLabelValues(c.Reason).Inc()
 }
 
@@ -118,16 +118,4 @@ func conditionNewlyTrue(before, after supportaccessv1alpha1.SupportAccessGrantSt
 func conditionHasReason(s supportaccessv1alpha1.SupportAccessGrantStatus, condType, reason string) bool {
 	c := meta.FindStatusCondition(s.Conditions, condType)
 	return c != nil && c.Reason == reason
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s
 }

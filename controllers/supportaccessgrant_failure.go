@@ -26,6 +26,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 )
 
 // maxConditionMessage keeps a failure's message short enough to read in kubectl get -o wide
@@ -47,7 +48,7 @@ func (r *SupportAccessGrantReconciler) recordFailure(ctx context.Context, orig, 
 	if apierrors.IsConflict(err) {
 		return ctrl.Result{}, err
 	}
-	message := truncate(err.Error(), maxConditionMessage)
+	message := apilimits.Truncate(err.Error(), maxConditionMessage)
 	if apierrors.IsForbidden(err) {
 		setStalled(grant, supportaccessv1alpha1.ReasonForbidden, message)
 	} else {

@@ -35,7 +35,7 @@ import (
 )
 
 const (
-	componentRBAC = "rbac"
+	componentRBAC = supportaccessv1alpha1.ComponentRBAC
 	// roleBindingPrefix starts every RoleBinding the operator creates.
 	roleBindingPrefix = "supportaccess-"
 	maxNameLength     = 253

@@ -34,7 +34,7 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 )
 
-const componentCredentials = "credentials"
+const componentCredentials = supportaccessv1alpha1.ComponentCredentials
 
 // issuedCredentials describes the Secret ensureSecret left in place. The password is not kept.
 type issuedCredentials struct {

@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 
@@ -76,7 +78,7 @@ func TestForbiddenBindingStallsAndRecovers(t *testing.T) {
 
 	mgr, err := ctrl.NewManager(user.Config(), ctrl.Options{
 		Scheme: testScheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		Cache: CacheOptions(), Client: ClientOptions(),
+		Cache: managercache.Options(), Client: managercache.ClientOptions(),
 		// The suite's manager registered the controller's name (and metrics) already.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})

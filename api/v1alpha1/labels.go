@@ -29,6 +29,10 @@ const (
 	// LabelComponent tells the operator's kinds of object apart (credentials, rbac, session).
 	LabelComponent = "supportaccess.io/component"
 
+	// ComponentCredentials and ComponentRBAC are the LabelComponent values of a grant's
+	// credentials Secret and RoleBinding.
+	ComponentCredentials = "credentials"
+	ComponentRBAC        = "rbac"
 	// ComponentSession is the LabelComponent value of session Leases (one per login).
 	ComponentSession = "session"
 	// AnnotationSessionKind is "browser" (SessionKindBrowser) on a session Lease made by the login

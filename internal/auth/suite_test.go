@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"go.uber.org/zap/zapcore"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -48,7 +50,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
-	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/session"
@@ -158,8 +159,8 @@ func startServiceWith(ctx context.Context, cfg *rest.Config, mgrOpts func(*ctrl.
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  controllers.CacheOptions(),
-		Client:                 controllers.ClientOptions(),
+		Cache:                  managercache.Options(),
+		Client:                 managercache.ClientOptions(),
 	}
 	if mgrOpts != nil {
 		mgrOpts(&opts)

@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -155,8 +157,8 @@ func startControllers(ctx context.Context, cfg *rest.Config) (<-chan error, erro
 		Scheme:                 testScheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  controllers.CacheOptions(),
-		Client:                 controllers.ClientOptions(),
+		Cache:                  managercache.Options(),
+		Client:                 managercache.ClientOptions(),
 	})
 	if err != nil {
 		return nil, err

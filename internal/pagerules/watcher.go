@@ -21,12 +21,13 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 )
 
 // Event reasons and action the Watcher reports with.
@@ -140,7 +141,7 @@ func (w *Watcher) refuse(cm *corev1.ConfigMap, err error) {
 	kept := w.kept()
 	w.log.Error(err, "Invalid page rules", "configMap", w.key(), "kept", kept)
 	if w.recorder != nil {
-		note := truncateNote(fmt.Sprintf("Page rules not loaded, %s: %s", kept, msg))
+		note := apilimits.TruncateMarked(fmt.Sprintf("Page rules not loaded, %s: %s", kept, msg), apilimits.MaxEventNote)
 		w.recorder.Eventf(cm, nil, corev1.EventTypeWarning, ReasonInvalidPageRules, actionLoadPageRules, "%s", note)
 	}
 }
@@ -173,23 +174,6 @@ func (w *Watcher) kept() string {
 		return "no rules were ever loaded, so every page needs Full"
 	}
 	return fmt.Sprintf("keeping the last good rules (%d)", w.current.Load().Len())
-}
-
-// maxNoteBytes is the API server's limit on an Event's note; a longer one is refused outright,
-// and a parse error can quote a whole 1 KiB regex.
-const maxNoteBytes = 1024
-
-// truncateNote shortens note to maxNoteBytes at a UTF-8 boundary, marking the cut.
-func truncateNote(note string) string {
-	if len(note) <= maxNoteBytes {
-		return note
-	}
-	const ellipsis = "…"
-	cut := maxNoteBytes - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(note[cut]) {
-		cut--
-	}
-	return note[:cut] + ellipsis
 }
 
 func (w *Watcher) key() string { return w.namespace + "/" + w.name }

@@ -29,6 +29,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/events"
+
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 )
 
 const (
@@ -280,34 +282,11 @@ func TestWatcherEventNoteFitsTheAPI(t *testing.T) {
 		t.Fatalf("events = %d, want 1", len(evs))
 	}
 	note := strings.TrimPrefix(evs[0], corev1.EventTypeWarning+" "+ReasonInvalidPageRules+" ")
-	if len(note) > maxNoteBytes || !strings.HasSuffix(note, "…") {
-		t.Errorf("note is %d bytes, want at most %d and marked as cut: %q", len(note), maxNoteBytes, note)
+	if len(note) > apilimits.MaxEventNote || !strings.HasSuffix(note, "…") {
+		t.Errorf("note is %d bytes, want at most %d and marked as cut: %q", len(note), apilimits.MaxEventNote, note)
 	}
-	if len(w.ReportedError()) <= maxNoteBytes {
+	if len(w.ReportedError()) <= apilimits.MaxEventNote {
 		t.Errorf("ReportedError() was cut too (%d bytes); only the Event note should be", len(w.ReportedError()))
-	}
-}
-
-func TestTruncateNote(t *testing.T) {
-	tests := []struct {
-		name, note string
-		wantLen    int
-	}{
-		{"short", "abc", 3},
-		{"exactly the limit", strings.Repeat("a", maxNoteBytes), maxNoteBytes},
-		{"ASCII over", strings.Repeat("a", maxNoteBytes+1), maxNoteBytes},
-		{"multi-byte at the cut", strings.Repeat("é", maxNoteBytes), maxNoteBytes - 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := truncateNote(tt.note)
-			if len(got) != tt.wantLen {
-				t.Errorf("len = %d, want %d", len(got), tt.wantLen)
-			}
-			if !strings.HasPrefix(tt.note, strings.TrimSuffix(got, "…")) {
-				t.Errorf("truncateNote changed the kept text")
-			}
-		})
 	}
 }
 

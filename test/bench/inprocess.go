@@ -31,11 +31,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/managercache"
+
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/supportaccess/support-access-operator/controllers"
 	"github.com/supportaccess/support-access-operator/internal/auth"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
@@ -111,8 +112,8 @@ func profileHandler(ctx context.Context, e *env, hb handlerBench) (handlerResult
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  controllers.CacheOptions(),
-		Client:                 controllers.ClientOptions(),
+		Cache:                  managercache.Options(),
+		Client:                 managercache.ClientOptions(),
 	})
 	if err != nil {
 		return res, err

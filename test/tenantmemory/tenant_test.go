@@ -64,7 +64,7 @@ const (
 	// the number of objects. Measured +5 to +7 MiB of heap in use (+5 MiB live).
 	maxHeapGrowth = 10 << 20
 	// The peak is set by garbage: decoding leaves about three times each object's size behind,
-	// collected every few MiB the transforms drop (controllers/cache_list.go), plus the objects in
+	// collected every few MiB the transforms drop (internal/managercache/cache_list.go), plus the objects in
 	// flight. Measured +20 to +28 MiB; with the old cache several hundred MiB, and without the
 	// collections +65 MiB. A collection after every object still leaves +11 MiB.
 	maxPeakGrowth = 40 << 20

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package managercache
 
 import (
 	"crypto/sha256"
@@ -46,7 +46,7 @@ const mib = 1 << 20
 // byObjectFor returns the cache settings CacheOptions gives obj's type.
 func byObjectFor(t *testing.T, obj client.Object) (labels.Selector, fields.Selector, toolscache.TransformFunc) {
 	t.Helper()
-	for k, v := range CacheOptions().ByObject {
+	for k, v := range Options().ByObject {
 		if reflect.TypeOf(k) == reflect.TypeOf(obj) {
 			if v.Transform == nil {
 				t.Fatalf("no transform for %T", obj)
@@ -80,7 +80,7 @@ func ourLabels(grant string) map[string]string {
 	return map[string]string{
 		supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
 		supportaccessv1alpha1.LabelGrant:     grant,
-		supportaccessv1alpha1.LabelComponent: componentCredentials,
+		supportaccessv1alpha1.LabelComponent: supportaccessv1alpha1.ComponentCredentials,
 	}
 }
 

@@ -14,7 +14,11 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package managercache is the shape of the manager's cache: which objects of each kind it keeps,
+// what of each it keeps (trimmed: a tenant writes what it likes in its namespace, and every byte
+// cached per object is the manager's memory), and how it lists them. The controllers and the auth
+// service share one cache, and so this one definition (docs/security.md#the-tenant-admin).
+package managercache
 
 import (
 	"crypto/sha256"
@@ -35,6 +39,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/apilimits"
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 )
 
@@ -86,7 +91,7 @@ var credentialDataBounds = map[string]int{
 // manager reads, each part bounded: a cluster with 100,000 unrelated Secrets then costs the manager
 // nothing, and a tenant's labelled 1 MiB objects cost it about a KiB each. How those
 // objects reach the transforms, and what that costs, is in cache_list.go.
-func CacheOptions() cache.Options {
+func Options() cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{
 		supportaccessv1alpha1.LabelManagedBy: supportaccessv1alpha1.ManagedByValue,
 	})
@@ -352,7 +357,7 @@ const maxConditionMessageBytes = 1024
 func trimConditions(conditions []metav1.Condition) {
 	for i := range conditions {
 		if len(conditions[i].Message) > maxConditionMessageBytes {
-			conditions[i].Message = strings.Clone(truncate(conditions[i].Message, maxConditionMessageBytes))
+			conditions[i].Message = strings.Clone(apilimits.Truncate(conditions[i].Message, maxConditionMessageBytes))
 		}
 	}
 }

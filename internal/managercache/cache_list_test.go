@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package managercache
 
 import (
 	"context"
@@ -128,7 +128,7 @@ func TestCachePagedListFails(t *testing.T) {
 }
 
 func TestCacheInformersListInPages(t *testing.T) {
-	opts := CacheOptions()
+	opts := Options()
 	if opts.NewInformer == nil {
 		t.Fatal("no NewInformer: LISTs would arrive whole")
 	}
