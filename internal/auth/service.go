@@ -21,24 +21,22 @@ package auth
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
-	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	"github.com/supportaccess/support-access-operator/internal/pagerules"
 	"github.com/supportaccess/support-access-operator/internal/session"
+	"github.com/supportaccess/support-access-operator/internal/tlslisten"
 )
 
 // Limiter throttles failed logins per key (email, client address).
@@ -158,17 +156,9 @@ func (a *Service) Start(ctx context.Context) error {
 		ErrorLog:          nil,
 	}
 	if a.CertDir != "" {
-		watcher, err := certwatcher.New(filepath.Join(a.CertDir, "tls.crt"), filepath.Join(a.CertDir, "tls.key"))
-		if err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("load auth service certificate from %s: %w", a.CertDir, err)
+		if ln, err = tlslisten.Wrap(ctx, ln, a.CertDir, a.log); err != nil {
+			return fmt.Errorf("auth service: %w", err)
 		}
-		go func() {
-			if err := watcher.Start(ctx); err != nil {
-				a.log.Error(err, "Certificate watcher stopped")
-			}
-		}()
-		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: watcher.GetCertificate})
 		a.log.Info("Serving the auth service over TLS", "address", a.boundAddr.String(), "certDir", a.CertDir)
 	} else {
 		a.log.Info("Serving the auth service over plain HTTP: for local runs only, set --auth-cert-dir in a cluster",

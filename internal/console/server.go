@@ -18,15 +18,13 @@ package console
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"github.com/supportaccess/support-access-operator/internal/tlslisten"
 )
 
 // shutdownGrace is how long open requests (live streams end at once) get when the console stops.
@@ -77,17 +75,9 @@ func (r *Runnable) Start(ctx context.Context) error {
 	}
 	log := r.Console.opts.Log
 	if r.CertDir != "" {
-		watcher, err := certwatcher.New(filepath.Join(r.CertDir, "tls.crt"), filepath.Join(r.CertDir, "tls.key"))
-		if err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("load the console's certificate from %s: %w", r.CertDir, err)
+		if ln, err = tlslisten.Wrap(ctx, ln, r.CertDir, log); err != nil {
+			return fmt.Errorf("console: %w", err)
 		}
-		go func() {
-			if err := watcher.Start(ctx); err != nil {
-				log.Error(err, "Console certificate watcher stopped")
-			}
-		}()
-		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: watcher.GetCertificate})
 	}
 	log.Info("Serving the account admins' console", "address", ln.Addr().String(), "tls", r.CertDir != "")
 	return Serve(ctx, ln, r.Console)
