@@ -29,8 +29,25 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
-// computePolicyStatus sets p's status from all, the policies of its namespace (p included).
+// computePolicyStatus sets p's status from all, the policies of its namespace (p included), and
+// the namespace's grants when p caps their duration.
 func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context, p *supportaccessv1alpha1.AccountSessionPolicy, all []supportaccessv1alpha1.AccountSessionPolicy) error {
+	var grants []supportaccessv1alpha1.SupportAccessGrant
+	if policy.Of(p).MaxGrantDuration > 0 {
+		// Read-only, and a namespace may hold thousands of grants: no deep copies.
+		list := &supportaccessv1alpha1.SupportAccessGrantList{}
+		if err := r.List(ctx, list, client.InNamespace(p.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+			return fmt.Errorf("list SupportAccessGrants in namespace %s: %w", p.Namespace, err)
+		}
+		grants = list.Items
+	}
+	setPolicyStatus(p, all, grants, r.Clock.Now())
+	return nil
+}
+
+// setPolicyStatus sets p's status from all, the policies of its namespace (p included), and
+// grants, those of the namespace (needed only when p sets maxGrantDuration), at now.
+func setPolicyStatus(p *supportaccessv1alpha1.AccountSessionPolicy, all []supportaccessv1alpha1.AccountSessionPolicy, grants []supportaccessv1alpha1.SupportAccessGrant, now time.Time) {
 	inForce := policy.InForce(all)
 	effective := policy.Effective(all)
 	own := policy.Of(p)
@@ -68,31 +85,25 @@ func (r *AccountSessionPolicyReconciler) computePolicyStatus(ctx context.Context
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionMeetsAAL2, metav1.ConditionFalse, reason, upperFirst(msg))
 	}
 
-	return r.setGrantsExceedCondition(ctx, p, own.MaxGrantDuration)
+	setGrantsExceedCondition(p, own.MaxGrantDuration, grants, now)
 }
 
 // setGrantsExceedCondition compares the namespace's live grants with maxGrantDuration.
-func (r *AccountSessionPolicyReconciler) setGrantsExceedCondition(ctx context.Context, p *supportaccessv1alpha1.AccountSessionPolicy, limit time.Duration) error {
+func setGrantsExceedCondition(p *supportaccessv1alpha1.AccountSessionPolicy, limit time.Duration, grants []supportaccessv1alpha1.SupportAccessGrant, now time.Time) {
 	if limit == 0 {
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, supportaccessv1alpha1.ReasonNoMaxGrantDuration,
 			"spec.maxGrantDuration is unset: the operator's --max-grant-duration caps grants")
-		return nil
+		return
 	}
-	// Read-only, and a namespace may hold thousands of grants: no deep copies.
-	grants := &supportaccessv1alpha1.SupportAccessGrantList{}
-	if err := r.List(ctx, grants, client.InNamespace(p.Namespace), client.UnsafeDisableDeepCopy); err != nil {
-		return fmt.Errorf("list SupportAccessGrants in namespace %s: %w", p.Namespace, err)
-	}
-	names, total := policy.GrantsLongerThan(grants.Items, limit, r.Clock.Now(), policy.MaxNamedGrants)
+	names, total := policy.GrantsLongerThan(grants, limit, now, policy.MaxNamedGrants)
 	if total == 0 {
 		setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionFalse, supportaccessv1alpha1.ReasonGrantsWithinMax,
 			fmt.Sprintf("Every live grant fits within maxGrantDuration %s", policy.FormatDuration(limit)))
-		return nil
+		return
 	}
 	setPolicyCondition(p, supportaccessv1alpha1.ConditionGrantsExceedMaxDuration, metav1.ConditionTrue, supportaccessv1alpha1.ReasonLiveGrantsExceedMax,
 		fmt.Sprintf("%d live grant(s) are longer than maxGrantDuration %s: %s. They end %s after their start; renewals must fit within %s",
 			total, policy.FormatDuration(limit), policy.NameList(names, total), policy.FormatDuration(limit), policy.FormatDuration(limit)))
-	return nil
 }
 
 func setPolicyCondition(p *supportaccessv1alpha1.AccountSessionPolicy, condType string, status metav1.ConditionStatus, reason, message string) {

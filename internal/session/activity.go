@@ -82,15 +82,12 @@ func (f *ActivityFlusher) Start(ctx context.Context) error {
 func (f *ActivityFlusher) flush(ctx context.Context, final bool) {
 	now := f.Clock.Now()
 	f.Store.Range(func(s *Session) bool {
-		local := s.localActivity.Load()
-		if local <= s.flushedActivity.Load() || local <= s.remoteActivity.Load() {
+		at, due := flushDue(s, now, FlushInterval(f.InactivityTimeout(s.Namespace)), final)
+		if !due {
 			return true
 		}
-		interval := FlushInterval(f.InactivityTimeout(s.Namespace))
-		if !final && now.Sub(time.Unix(0, s.lastFlush.Load())) < interval {
-			return true
-		}
-		if err := f.write(ctx, s, time.Unix(0, local)); err != nil {
+		local := at.UnixNano()
+		if err := f.write(ctx, s, at); err != nil {
 			if !apierrors.IsNotFound(err) {
 				logf.FromContext(ctx).Error(err, "Cannot record session activity", "namespace", s.Namespace, "grant", s.Grant)
 			}
@@ -100,6 +97,21 @@ func (f *ActivityFlusher) flush(ctx context.Context, final bool) {
 		s.lastFlush.Store(now.UnixNano())
 		return true
 	})
+}
+
+// flushDue returns the activity to write for s at now, and whether it is due: this replica saw
+// activity newer than it wrote and than the Lease holds, and (unless final, at shutdown) it last
+// wrote the Lease at least interval ago. That is the debounce: a busy session costs one write per
+// interval, an idle one none.
+func flushDue(s *Session, now time.Time, interval time.Duration, final bool) (time.Time, bool) {
+	local := s.localActivity.Load()
+	if local <= s.flushedActivity.Load() || local <= s.remoteActivity.Load() {
+		return time.Time{}, false
+	}
+	if !final && now.Sub(time.Unix(0, s.lastFlush.Load())) < interval {
+		return time.Time{}, false
+	}
+	return time.Unix(0, local), true
 }
 
 // write patches the Lease's renewTime and its activity seal; a merge patch touches nothing else, so

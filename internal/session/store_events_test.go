@@ -185,3 +185,38 @@ func TestFlushInterval(t *testing.T) {
 		NewWithT(t).Expect(FlushInterval(timeout)).To(Equal(want), "timeout %s", timeout)
 	}
 }
+
+// The activity debounce: a write only for new activity, at most once per interval, and at once
+// at shutdown.
+func TestFlushDue(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	const interval = 30 * time.Second
+	for _, tc := range []struct {
+		name                            string
+		local, flushed, remote, lastRun time.Time
+		now                             time.Time
+		final                           bool
+		due                             bool
+	}{
+		{"new activity, interval passed", t0.Add(40 * time.Second), t0, t0, t0, t0.Add(40 * time.Second), false, true},
+		{"new activity within the interval", t0.Add(10 * time.Second), t0, t0, t0, t0.Add(10 * time.Second), false, false},
+		{"within the interval, at shutdown", t0.Add(10 * time.Second), t0, t0, t0, t0.Add(10 * time.Second), true, true},
+		{"nothing new since the last write", t0.Add(5 * time.Second), t0.Add(5 * time.Second), t0, t0, t0.Add(time.Minute), false, false},
+		{"another replica wrote newer activity", t0.Add(5 * time.Second), t0, t0.Add(6 * time.Second), t0, t0.Add(time.Minute), false, false},
+		{"idle: no activity at all", t0, t0, t0, t0, t0.Add(time.Hour), true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			s := &Session{}
+			s.localActivity.Store(tc.local.UnixNano())
+			s.flushedActivity.Store(tc.flushed.UnixNano())
+			s.remoteActivity.Store(tc.remote.UnixNano())
+			s.lastFlush.Store(tc.lastRun.UnixNano())
+			at, due := flushDue(s, tc.now, interval, tc.final)
+			g.Expect(due).To(Equal(tc.due))
+			if due {
+				g.Expect(at).To(BeTemporally("==", tc.local), "the activity written is the latest seen")
+			}
+		})
+	}
+}
