@@ -92,11 +92,7 @@ func TestGrantStatusForKstatus(t *testing.T) {
 				Status:     supportaccessv1alpha1.SupportAccessGrantStatus{ObservedGeneration: 1},
 			}
 			tc.set(grant)
-			obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(grant)
-			g.Expect(err).NotTo(HaveOccurred())
-			res, err := status.Compute(&unstructured.Unstructured{Object: obj})
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(res.Status).To(Equal(tc.want), "kstatus says: %s", res.Message)
+			expectKstatus(g, grant, tc.want)
 		})
 	}
 }
@@ -128,11 +124,16 @@ func TestPolicyStatusForKstatus(t *testing.T) {
 				Status:     supportaccessv1alpha1.AccountSessionPolicyStatus{ObservedGeneration: 1},
 			}
 			tc.set(p)
-			obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
-			g.Expect(err).NotTo(HaveOccurred())
-			res, err := status.Compute(&unstructured.Unstructured{Object: obj})
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(res.Status).To(Equal(tc.want), "kstatus says: %s", res.Message)
+			expectKstatus(g, p, tc.want)
 		})
 	}
+}
+
+// expectKstatus computes kstatus for obj as Flux does, from its unstructured form.
+func expectKstatus(g Gomega, obj any, want status.Status) {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	res, err := status.Compute(&unstructured.Unstructured{Object: u})
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	g.ExpectWithOffset(1, res.Status).To(Equal(want), "kstatus says: %s", res.Message)
 }
