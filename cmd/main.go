@@ -72,6 +72,7 @@ type options struct {
 	trustedProxies     []netip.Prefix
 	forwardHeaders     auth.ForwardHeaders
 	pageRules          types.NamespacedName
+	limitsConfigMap    types.NamespacedName
 	returnHosts        []string
 	webhookCertDir     string
 	webhookPort        int
@@ -119,7 +120,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	fs.StringVar(&trustedProxies, "auth-trusted-proxies", "", "Comma-separated CIDRs or addresses of the proxies "+
 		"(ingress, load balancer) in front of the auth service whose X-Forwarded-For names the client of a login, "+
 		"for throttling and events. Empty: the header is ignored and the peer's address is used.")
-	var forwardHeaders, pageRules, returnHosts string
+	var forwardHeaders, pageRules, limitsConfigMap, returnHosts string
 	fs.StringVar(&forwardHeaders, "forward-auth-headers", string(auth.ForwardHeadersForwarded), "Where gateways put the "+
 		"original request for /v1/forward-auth: forwarded (X-Forwarded-Method and -Uri: Caddy, Traefik), original "+
 		"(X-Original-Method and -URI: nginx) or path (appended to the auth path: Envoy). Only that set is read.")
@@ -143,7 +144,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 		"lower-cased (logins are case-insensitive).")
 	fs.StringVar(&o.loginURL, "login-url", "", "Where support staff log in; copied into each credentials Secret when set.")
 	fs.DurationVar(&o.maxGrantDuration, "max-grant-duration", 720*time.Hour, "Longest spec.duration any grant may ask "+
-		"for; an AccountSessionPolicy's maxGrantDuration can only lower it.")
+		"for when the limits ConfigMap sets none; an AccountSessionPolicy's maxGrantDuration can only lower it.")
+	fs.StringVar(&limitsConfigMap, "limits-configmap", "support-access-system/support-access-limits", "The "+
+		"<namespace>/<name> of the ConfigMap whose maxGrantDuration is the operator's grant cap, shared with the "+
+		"admission policies and applied without a restart (docs/reference.md#operator-limits). Until it is read, "+
+		"and without it, --max-grant-duration applies.")
 	fs.StringVar(&o.limitedClusterRole, "limited-cluster-role", "supportaccess-limited", "ClusterRole bound to support users of Limited grants.")
 	fs.StringVar(&o.fullClusterRole, "full-cluster-role", "supportaccess-full", "ClusterRole bound to support users of Full grants.")
 	fs.IntVar(&o.maxSessions, "max-sessions-per-grant", auth.DefaultMaxSessionsPerGrant, "Live sessions one grant may "+
@@ -175,10 +180,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, *zap.Options, error)
 	if o.forwardHeaders, err = auth.ParseForwardHeaders(forwardHeaders); err != nil {
 		return nil, nil, fmt.Errorf("--forward-auth-headers=%w", err)
 	}
-	if ns, name, ok := strings.Cut(pageRules, "/"); ok && len(validation.IsDNS1123Label(ns)) == 0 && len(validation.IsDNS1123Subdomain(name)) == 0 {
-		o.pageRules = types.NamespacedName{Namespace: ns, Name: name}
-	} else {
-		return nil, nil, fmt.Errorf("--page-rules-configmap=%q: must be <namespace>/<name>", pageRules)
+	if o.pageRules, err = parseObjectRef("page-rules-configmap", pageRules); err != nil {
+		return nil, nil, err
+	}
+	if o.limitsConfigMap, err = parseObjectRef("limits-configmap", limitsConfigMap); err != nil {
+		return nil, nil, err
 	}
 	for h := range strings.SplitSeq(returnHosts, ",") {
 		if h = strings.TrimSpace(h); h == "" {
@@ -277,13 +283,17 @@ func run(o *options) error {
 	if err != nil {
 		return err
 	}
-	if err := setupControllers(mgr, o, ring); err != nil {
+	lim, err := setupLimits(ctx, mgr, o)
+	if err != nil {
 		return err
 	}
-	if err := setupAuth(ctx, mgr, o, ring); err != nil {
+	if err := setupControllers(mgr, o, ring, lim); err != nil {
 		return err
 	}
-	if err := setupConsole(mgr, restConfig, o); err != nil {
+	if err := setupAuth(ctx, mgr, o, ring, lim); err != nil {
+		return err
+	}
+	if err := setupConsole(mgr, restConfig, o, lim); err != nil {
 		return err
 	}
 
@@ -329,4 +339,13 @@ func beyondLoopback(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err != nil || !ip.IsLoopback()
+}
+
+// parseObjectRef reads a <namespace>/<name> flag value.
+func parseObjectRef(flagName, value string) (types.NamespacedName, error) {
+	ns, name, ok := strings.Cut(value, "/")
+	if !ok || len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
+		return types.NamespacedName{}, fmt.Errorf("--%s=%q: must be <namespace>/<name>", flagName, value)
+	}
+	return types.NamespacedName{Namespace: ns, Name: name}, nil
 }

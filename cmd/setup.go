@@ -19,6 +19,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -35,6 +36,8 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/auth"
 	"github.com/supportaccess/support-access-operator/internal/console"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/limits"
+	"github.com/supportaccess/support-access-operator/internal/managercache"
 )
 
 // setupKeyring loads the operator's keys (creating them on the first start) and keeps them fresh
@@ -57,6 +60,27 @@ func setupKeyring(ctx context.Context, mgr ctrl.Manager, cfg *rest.Config, o *op
 	return ring, nil
 }
 
+// setupLimits reads the operator's limits ConfigMap (--limits-configmap) on every replica, with
+// --max-grant-duration in force until it is read and whenever it sets none. The manager is not
+// ready until it has been read, so no replica serves or admits on the fallback by mistake.
+func setupLimits(ctx context.Context, mgr ctrl.Manager, o *options) (*limits.Limits, error) {
+	lim := limits.NewWatcher(o.limitsConfigMap.Namespace, o.limitsConfigMap.Name, o.maxGrantDuration,
+		mgr.GetEventRecorder("supportaccess-limits"), ctrl.Log.WithName("limits"))
+	synced, err := managercache.WatchConfigMap(ctx, mgr, o.limitsConfigMap, lim.Handler())
+	if err != nil {
+		return nil, fmt.Errorf("operator limits (--limits-configmap): %w", err)
+	}
+	if err := mgr.AddReadyzCheck("limits", func(*http.Request) error {
+		if !synced() {
+			return fmt.Errorf("the limits ConfigMap %s has not been read yet", o.limitsConfigMap)
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("add limits ready check: %w", err)
+	}
+	return lim, nil
+}
+
 // operatorNamespace is where the manager runs: $POD_NAMESPACE (the Deployment sets it), else the
 // pod's service account namespace, else "default" (a local run).
 func operatorNamespace() string {
@@ -70,7 +94,7 @@ func operatorNamespace() string {
 }
 
 // setupControllers registers the controllers and their metrics with mgr.
-func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error {
+func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring, lim *limits.Limits) error {
 	grants := &controllers.SupportAccessGrantReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -81,7 +105,7 @@ func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error
 		Options: controllers.GrantOptions{
 			LoginDomain:             o.loginDomain,
 			LoginURL:                o.loginURL,
-			MaxGrantDuration:        o.maxGrantDuration,
+			Limits:                  lim,
 			LimitedClusterRole:      o.limitedClusterRole,
 			FullClusterRole:         o.fullClusterRole,
 			MaxConcurrentReconciles: o.grantWorkers,
@@ -107,7 +131,7 @@ func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error
 	if o.disableWebhooks {
 		return nil
 	}
-	if err := admissionwebhooks.SetupWebhooks(mgr, admissionwebhooks.Options{MaxGrantDuration: o.maxGrantDuration}); err != nil {
+	if err := admissionwebhooks.SetupWebhooks(mgr, admissionwebhooks.Options{Limits: lim}); err != nil {
 		return fmt.Errorf("set up admission webhooks: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("webhooks", mgr.GetWebhookServer().StartedChecker()); err != nil {
@@ -117,7 +141,7 @@ func setupControllers(mgr ctrl.Manager, o *options, ring *keyring.Keyring) error
 }
 
 // setupAuth adds the auth service (every replica) and its session upkeep to mgr.
-func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.Keyring) error {
+func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.Keyring, lim *limits.Limits) error {
 	addr := o.authAddr
 	if addr == "0" {
 		addr = ""
@@ -125,7 +149,7 @@ func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.
 	if _, err := auth.Setup(ctx, mgr, auth.Options{
 		Addr:                addr,
 		CertDir:             o.authCertDir,
-		MaxGrantDuration:    o.maxGrantDuration,
+		Limits:              lim,
 		TrustedProxies:      o.trustedProxies,
 		ForwardHeaders:      o.forwardHeaders,
 		PageRules:           o.pageRules,
@@ -141,14 +165,14 @@ func setupAuth(ctx context.Context, mgr ctrl.Manager, o *options, ring *keyring.
 // setupConsole adds the account admins' console (every replica) to mgr when
 // --console-bind-address is set. Its only use of cfg is the API server's address and CA: each
 // request acts with the user's own bearer token (console.NewBearerTokens).
-func setupConsole(mgr ctrl.Manager, cfg *rest.Config, o *options) error {
+func setupConsole(mgr ctrl.Manager, cfg *rest.Config, o *options, lim *limits.Limits) error {
 	if o.consoleAddr == "" || o.consoleAddr == "0" {
 		return nil
 	}
 	c, err := console.New(console.Options{
-		Mode:                     console.NewBearerTokens(cfg),
-		OperatorMaxGrantDuration: o.maxGrantDuration,
-		Log:                      ctrl.Log.WithName("console"),
+		Mode:   console.NewBearerTokens(cfg),
+		Limits: lim,
+		Log:    ctrl.Log.WithName("console"),
 	})
 	if err != nil {
 		return fmt.Errorf("set up the console: %w", err)

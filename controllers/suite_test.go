@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/managercache"
 
 	"go.uber.org/zap/zapcore"
@@ -120,7 +121,7 @@ func runSuite(m *testing.M) int {
 		Options: GrantOptions{
 			LoginDomain:             testLoginDomain,
 			LoginURL:                testLoginURL,
-			MaxGrantDuration:        720 * time.Hour,
+			Limits:                  limits.Fixed(720 * time.Hour),
 			LimitedClusterRole:      "supportaccess-limited",
 			FullClusterRole:         "supportaccess-full",
 			MaxConcurrentReconciles: 4,

@@ -47,6 +47,7 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -56,8 +57,9 @@ type GrantOptions struct {
 	LoginDomain string
 	// LoginURL, when set, is copied into each credentials Secret.
 	LoginURL string
-	// MaxGrantDuration caps every grant's window, even one admitted while the webhook was down.
-	MaxGrantDuration time.Duration
+	// Limits hold the operator-wide grant cap, which caps every grant's window, even one admitted
+	// while admission was off; required.
+	Limits *limits.Limits
 	// LimitedClusterRole and FullClusterRole are bound to support users by access level.
 	LimitedClusterRole string
 	FullClusterRole    string
@@ -188,7 +190,7 @@ func (r *SupportAccessGrantReconciler) window(ctx context.Context, grant *suppor
 	if err := r.List(ctx, policies, client.InNamespace(grant.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return expiry.Window{}, fmt.Errorf("list AccountSessionPolicies in namespace %s: %w", grant.Namespace, err)
 	}
-	limit, _ := policy.GrantCap(policy.Effective(policies.Items), r.Options.MaxGrantDuration)
+	limit, _ := policy.GrantCap(policy.Effective(policies.Items), r.Options.Limits.MaxGrantDuration())
 	return expiry.Of(grant, limit), nil
 }
 
@@ -213,16 +215,19 @@ func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	)
 	// A keyring change re-checks every grant: one whose email's key was removed gets fresh
 	// credentials now, not at its next event (docs/security.md, "Keys").
-	keyringChanged := make(chan event.GenericEvent, 1)
-	r.Keyring.OnChange(func() {
+	// So does a change of the operator's grant cap, which moves every grant's end.
+	recheckAll := make(chan event.GenericEvent, 1)
+	requestRecheck := func() {
 		select {
-		case keyringChanged <- event.GenericEvent{Object: &supportaccessv1alpha1.SupportAccessGrant{}}:
+		case recheckAll <- event.GenericEvent{Object: &supportaccessv1alpha1.SupportAccessGrant{}}:
 		default: // one pending re-check covers every change
 		}
-	})
+	}
+	r.Keyring.OnChange(requestRecheck)
+	r.Options.Limits.OnChange(requestRecheck)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&supportaccessv1alpha1.SupportAccessGrant{}).
-		WatchesRawSource(source.Channel(keyringChanged, handler.EnqueueRequestsFromMapFunc(r.allGrants))).
+		WatchesRawSource(source.Channel(recheckAll, handler.EnqueueRequestsFromMapFunc(r.allGrants))).
 		// A Secret or RoleBinding deleted or edited by hand brings its grant back here.
 		Owns(&corev1.Secret{}).
 		Owns(&rbacv1.RoleBinding{}).

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/managercache"
 
 	"k8s.io/utils/ptr"
@@ -87,7 +88,7 @@ func TestForbiddenBindingStallsAndRecovers(t *testing.T) {
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keyring: testKeyring, Scheme: mgr.GetScheme(),
 		Clock: clock.RealClock{}, Recorder: mgr.GetEventRecorder("supportaccessgrant-controller"),
 		Options: GrantOptions{
-			LoginDomain: testLoginDomain, MaxGrantDuration: 720 * time.Hour,
+			LoginDomain: testLoginDomain, Limits: limits.Fixed(720 * time.Hour),
 			LimitedClusterRole: "supportaccess-limited", FullClusterRole: unnamedRole,
 			MaxConcurrentReconciles: 1, ConflictRetryInterval: 200 * time.Millisecond,
 		},

@@ -58,16 +58,23 @@ func TestAdmissionAccepts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			NewWithT(t).Expect(send(t, tc, newNamespace(t, modeOn))).To(Succeed())
+			for _, mode := range []string{modeOn, modePolicies} {
+				NewWithT(t).Expect(send(t, tc, newNamespace(t, mode))).To(Succeed(), "refused in mode %s", mode)
+			}
 		})
 	}
 }
 
-// TestBadRequestReadsLikeKubectl checks the whole message kubectl prints for a refused apply.
+// TestBadRequestReadsLikeKubectl checks the whole message kubectl prints for a refused apply, on
+// both admission paths.
 func TestBadRequestReadsLikeKubectl(t *testing.T) {
-	obj := newUnstructured(grantGVK, newNamespace(t, modeOn), "too-long", map[string]any{"duration": "800h"})
-	err := k8s.Create(context.Background(), obj)
-	NewWithT(t).Expect(err).To(MatchError(
-		`admission webhook "vsupportaccessgrant-v1alpha1.supportaccess.io" denied the request: ` +
-			`SupportAccessGrant.supportaccess.io "too-long" is invalid: spec.duration: Invalid value: "800h": must be at most 720h (--max-grant-duration)`))
+	for mode, want := range map[string]string{
+		modeOn: `admission webhook "vsupportaccessgrant-v1alpha1.supportaccess.io" denied the request: ` +
+			`SupportAccessGrant.supportaccess.io "too-long" is invalid: spec.duration: Invalid value: "800h": must be at most 720h (the operator's limit)`,
+		modePolicies: `supportaccessgrants.supportaccess.io "too-long" is forbidden: ValidatingAdmissionPolicy 'supportaccessgrant-operator-cap' ` +
+			`with binding 'supportaccessgrant-operator-cap' denied request: spec.duration: Invalid value: "800h": must be at most 720h (the operator's limit)`,
+	} {
+		obj := newUnstructured(grantGVK, newNamespace(t, mode), "too-long", map[string]any{"duration": "800h"})
+		NewWithT(t).Expect(k8s.Create(context.Background(), obj)).To(MatchError(want), "mode %s", mode)
+	}
 }

@@ -19,7 +19,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -71,9 +71,9 @@ type AccountSessionPolicyValidator struct {
 	// APIReader lists the namespace's policies live from the API when one is created: policies
 	// are few and rarely created, and a stale cache would let a duplicate through.
 	APIReader client.Reader
-	// MaxGrantDuration is the operator's --max-grant-duration; zero means no operator cap.
-	MaxGrantDuration time.Duration
-	Clock            clock.PassiveClock
+	// Limits hold the operator's grant cap (docs/reference.md#operator-limits).
+	Limits *limits.Limits
+	Clock  clock.PassiveClock
 }
 
 var _ admission.Validator[*supportaccessv1alpha1.AccountSessionPolicy] = &AccountSessionPolicyValidator{}
@@ -128,9 +128,9 @@ func (v *AccountSessionPolicyValidator) warnings(ctx context.Context, old, p *su
 	if s.MaxGrantDuration == 0 {
 		return warnings
 	}
-	if v.MaxGrantDuration > 0 && s.MaxGrantDuration > v.MaxGrantDuration {
-		warnings = append(warnings, fmt.Sprintf("spec.maxGrantDuration: %s is above the operator's --max-grant-duration (%s), which still caps every grant",
-			policy.FormatDuration(s.MaxGrantDuration), policy.FormatDuration(v.MaxGrantDuration)))
+	if operatorCap := v.Limits.MaxGrantDuration(); operatorCap > 0 && s.MaxGrantDuration > operatorCap {
+		warnings = append(warnings, fmt.Sprintf("spec.maxGrantDuration: %s is above the operator's limit (%s), which still caps every grant",
+			policy.FormatDuration(s.MaxGrantDuration), policy.FormatDuration(operatorCap)))
 	}
 	if old != nil {
 		if before := policy.Of(old).MaxGrantDuration; before != 0 && before <= s.MaxGrantDuration {

@@ -32,9 +32,10 @@ import (
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
-// TestDefaults checks the stored spec after a create, with and without the webhooks: the same
-// defaults as docs/validation.md#defaults (the schema's), plus secretName from the webhook, and
-// values the user wrote stored exactly as written.
+// TestDefaults checks the stored spec after a create, with the webhooks, with the admission
+// policies and with neither: the same defaults as docs/validation.md#defaults (the schema's), plus
+// secretName and the finalizer from the webhook or the mutating policy, and values the user wrote
+// stored exactly as written.
 func TestDefaults(t *testing.T) {
 	renewed := testClock.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.5Z07:00")
 	tests := []struct {
@@ -76,14 +77,14 @@ func TestDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			for mode, want := range map[string]map[string]any{modeOn: tt.wantOn, modeOff: tt.wantOff} {
+			for mode, want := range map[string]map[string]any{modeOn: tt.wantOn, modePolicies: tt.wantOn, modeOff: tt.wantOff} {
 				obj := newUnstructured(tt.gvk, newNamespace(t, mode), tt.objName, tt.spec)
 				NewWithT(t).Expect(k8s.Create(context.Background(), obj)).To(Succeed(), "webhooks %s", mode)
 				stored, _, _ := unstructured.NestedMap(obj.Object, "spec")
 				NewWithT(t).Expect(stored).To(Equal(want), "spec stored with the webhooks %s", mode)
-				// The webhook adds the grant's finalizer at creation, sparing the controller a write.
+				// Admission adds the grant's finalizer at creation, sparing the controller a write.
 				var wantFinalizers []string
-				if mode == modeOn && tt.gvk == grantGVK {
+				if mode != modeOff && tt.gvk == grantGVK {
 					wantFinalizers = []string{supportaccessv1alpha1.GrantFinalizer}
 				}
 				NewWithT(t).Expect(obj.GetFinalizers()).To(Equal(wantFinalizers), "finalizers with the webhooks %s", mode)

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -90,7 +91,7 @@ func FuzzGrantValidator(f *testing.F) {
 	f.Add([]byte(`{}`), []byte(`{"duration":"48h"}`))
 	f.Add([]byte(`{"revoked":true}`), []byte(`{"revoked":true,"renewedAt":"2026-11-23T10:00:00Z"}`))
 	reader := fuzzReader().Build()
-	v := &SupportAccessGrantValidator{Reader: reader, MaxGrantDuration: 720 * time.Hour, Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
+	v := &SupportAccessGrantValidator{Reader: reader, Limits: limits.Fixed(720 * time.Hour), Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
 	ctx := context.Background()
 
 	f.Fuzz(func(t *testing.T, oldSpec, newSpec []byte) {
@@ -165,7 +166,7 @@ func FuzzPolicyValidator(f *testing.F) {
 	f.Add([]byte(`{}`), []byte(`{"inactivityTimeout":"2h","maxGrantDuration":"24h"}`))
 	f.Add([]byte(`{"maxGrantDuration":"48h"}`), []byte(`{"maxGrantDuration":"1h"}`))
 	reader := fuzzReader().Build()
-	v := &AccountSessionPolicyValidator{Reader: reader, APIReader: reader, MaxGrantDuration: 720 * time.Hour, Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
+	v := &AccountSessionPolicyValidator{Reader: reader, APIReader: reader, Limits: limits.Fixed(720 * time.Hour), Clock: clocktesting.NewFakePassiveClock(fuzzNow)}
 	ctx := context.Background()
 
 	f.Fuzz(func(t *testing.T, oldSpec, newSpec []byte) {

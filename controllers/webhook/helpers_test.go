@@ -19,6 +19,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -102,6 +103,21 @@ func causes(err error) []string {
 	var out []string
 	for _, c := range status.Status().Details.Causes {
 		out = append(out, c.Field+": "+c.Message)
+	}
+	return out
+}
+
+// policyCauses returns the causes of an admission policy's refusal as "field: message" lines:
+// the policies write their messages in that form, after kube-apiserver's prefix
+// "ValidatingAdmissionPolicy '<name>' with binding '<name>' denied request: ".
+func policyCauses(err error) []string {
+	var out []string
+	for _, c := range causes(err) {
+		_, msg, ok := strings.Cut(c, " denied request: ")
+		if !ok {
+			return []string{"not a policy's refusal: " + c}
+		}
+		out = append(out, msg)
 	}
 	return out
 }

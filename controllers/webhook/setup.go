@@ -17,14 +17,15 @@ limitations under the License.
 package webhook
 
 import (
+	"errors"
 	"fmt"
-	"time"
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 )
 
 // Paths the webhooks are served on; the +kubebuilder:webhook markers name the same paths.
@@ -37,9 +38,9 @@ const (
 
 // Options are the operator-wide settings the webhooks enforce.
 type Options struct {
-	// MaxGrantDuration is the operator's --max-grant-duration: no grant may ask for more, whatever
-	// its account's policy says. Zero disables the operator-wide cap.
-	MaxGrantDuration time.Duration
+	// Limits hold the operator's grant cap: no grant may ask for more, whatever its account's
+	// policy says; required.
+	Limits *limits.Limits
 	// Clock reads the time for the renewedAt rule and for telling live grants from expired ones.
 	// Nil means the real clock.
 	Clock clock.PassiveClock
@@ -49,6 +50,9 @@ type Options struct {
 // server. The validators read AccountSessionPolicies and grants through the manager's cache, and
 // the other policies of a namespace live from the API when a policy is created.
 func SetupWebhooks(mgr ctrl.Manager, opts Options) error {
+	if opts.Limits == nil {
+		return errors.New("admission webhooks: no operator limits")
+	}
 	clk := opts.Clock
 	if clk == nil {
 		clk = clock.RealClock{}
@@ -67,9 +71,9 @@ func SetupWebhooks(mgr ctrl.Manager, opts Options) error {
 
 	if err := ctrl.NewWebhookManagedBy(mgr, &supportaccessv1alpha1.SupportAccessGrant{}).
 		WithValidator(&SupportAccessGrantValidator{
-			Reader:           mgr.GetClient(),
-			MaxGrantDuration: opts.MaxGrantDuration,
-			Clock:            clk,
+			Reader: mgr.GetClient(),
+			Limits: opts.Limits,
+			Clock:  clk,
 		}).
 		WithValidatorCustomPath(GrantValidatePath).
 		Complete(); err != nil {
@@ -77,10 +81,10 @@ func SetupWebhooks(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &supportaccessv1alpha1.AccountSessionPolicy{}).
 		WithValidator(&AccountSessionPolicyValidator{
-			Reader:           mgr.GetClient(),
-			APIReader:        mgr.GetAPIReader(),
-			MaxGrantDuration: opts.MaxGrantDuration,
-			Clock:            clk,
+			Reader:    mgr.GetClient(),
+			APIReader: mgr.GetAPIReader(),
+			Limits:    opts.Limits,
+			Clock:     clk,
 		}).
 		WithValidatorCustomPath(PolicyValidatePath).
 		Complete(); err != nil {

@@ -31,6 +31,7 @@ import (
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -81,16 +82,16 @@ func (d *SupportAccessGrantDefaulter) Default(_ context.Context, g *supportacces
 
 // SupportAccessGrantValidator enforces the grant rules the schema cannot: renewedAt at most
 // expiry.MaxRenewalLead ahead of the clock, and duration within the account's maxGrantDuration and the
-// operator's --max-grant-duration. It repeats the schema's rule against renewing a revoked grant.
+// operator's limit. It repeats the schema's rule against renewing a revoked grant.
 // Revocation is never refused: a grant that is or becomes revoked skips the duration and renewal
 // time checks.
 type SupportAccessGrantValidator struct {
 	// Reader lists the namespace's AccountSessionPolicies; the manager's cache, as every grant
 	// admission needs it.
 	Reader client.Reader
-	// MaxGrantDuration is the operator's --max-grant-duration; zero means no operator cap.
-	MaxGrantDuration time.Duration
-	Clock            clock.PassiveClock
+	// Limits hold the operator's grant cap (docs/reference.md#operator-limits).
+	Limits *limits.Limits
+	Clock  clock.PassiveClock
 }
 
 var _ admission.Validator[*supportaccessv1alpha1.SupportAccessGrant] = &SupportAccessGrantValidator{}
@@ -155,7 +156,7 @@ func (v *SupportAccessGrantValidator) validate(ctx context.Context, old, g *supp
 }
 
 // checkDuration compares the grant's duration with the cap of its account: the policy's
-// maxGrantDuration or the operator's --max-grant-duration, whichever is lower.
+// maxGrantDuration or the operator's limit, whichever is lower.
 func (v *SupportAccessGrantValidator) checkDuration(ctx context.Context, g *supportaccessv1alpha1.SupportAccessGrant) (*field.Error, error) {
 	// Every grant admission reads this: from the cache, read-only, without deep copies.
 	policies := &supportaccessv1alpha1.AccountSessionPolicyList{}
@@ -163,12 +164,13 @@ func (v *SupportAccessGrantValidator) checkDuration(ctx context.Context, g *supp
 		return nil, fmt.Errorf("list AccountSessionPolicies in namespace %s: %w", g.Namespace, err)
 	}
 	settings := policy.Effective(policies.Items)
-	limit, byPolicy := policy.GrantCap(settings, v.MaxGrantDuration)
+	limit, byPolicy := policy.GrantCap(settings, v.Limits.MaxGrantDuration())
 	d := expiry.Duration(g, 0)
 	if limit <= 0 || d <= limit {
 		return nil, nil
 	}
-	source := "--max-grant-duration"
+	// The same words as config/admission's supportaccessgrant-operator-cap.
+	source := "the operator's limit"
 	if byPolicy {
 		source = fmt.Sprintf("maxGrantDuration of AccountSessionPolicy %q in this namespace", settings.Policy)
 	}

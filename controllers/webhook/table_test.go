@@ -42,10 +42,24 @@ type admissionCase struct {
 	prepare func(t *testing.T, ns string)
 	// wantField and wantMsg describe the refusal with the webhooks on.
 	wantField, wantMsg string
-	// webhookOnly marks the rules of issue 5 point 2, which need more than the schema: with the
-	// webhooks off the request is accepted. Every other case is refused identically either way.
-	webhookOnly bool
+	// by is who refuses it (docs/validation.md's "Where" column).
+	by refuser
 }
+
+// refuser is where a rule lives.
+type refuser int
+
+const (
+	// bySchema: the CRD schema refuses it, whatever admission is installed.
+	bySchema refuser = iota
+	// byAdmission: the webhooks and the admission policies refuse it with the same field error;
+	// the schema alone accepts it.
+	byAdmission
+	// byClock: only the webhooks refuse it, because it needs the time, which the policies' CEL
+	// does not have; the controller gives such a grant no access before its time
+	// (controllers' TestRenewalFarInTheFutureGivesNoAccess).
+	byClock
+)
 
 func at(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -58,6 +72,7 @@ func withPolicy(name string, spec map[string]any) func(t *testing.T, ns string) 
 			t.Fatalf("create policy: %v", err)
 		}
 		waitForWebhookCache(t, &supportaccessv1alpha1.AccountSessionPolicyList{}, ns, 1)
+		waitForPolicyParams(t, ns)
 	}
 }
 
@@ -99,21 +114,21 @@ func admissionCases() []admissionCase {
 		{name: "revoked not a bool", gvk: grantGVK, spec: map[string]any{"revoked": "yes"},
 			wantField: "spec.revoked", wantMsg: "must be of type boolean"},
 
-		// SupportAccessGrant, create: the webhook.
+		// SupportAccessGrant, create: admission.
 		{name: "renewedAt 10m in the future", gvk: grantGVK, spec: map[string]any{"renewedAt": at(now.Add(10 * time.Minute))},
-			wantField: "spec.renewedAt", webhookOnly: true,
+			wantField: "spec.renewedAt", by: byClock,
 			wantMsg: `Invalid value: "` + at(now.Add(10*time.Minute)) + `": must be at most 5m in the future (it is now ` + at(now) + ")"},
 		{name: "duration above --max-grant-duration", gvk: grantGVK, spec: map[string]any{"duration": "800h"},
-			wantField: "spec.duration", wantMsg: `Invalid value: "800h": must be at most 720h (--max-grant-duration)`, webhookOnly: true},
+			wantField: "spec.duration", wantMsg: `Invalid value: "800h": must be at most 720h (the operator's limit)`, by: byAdmission},
 		{name: "duration just above --max-grant-duration", gvk: grantGVK, spec: map[string]any{"duration": "720h0m1s"},
-			wantField: "spec.duration", wantMsg: `Invalid value: "720h0m1s": must be at most 720h (--max-grant-duration)`, webhookOnly: true},
+			wantField: "spec.duration", wantMsg: `Invalid value: "720h0m1s": must be at most 720h (the operator's limit)`, by: byAdmission},
 		{name: "duration above the account's maxGrantDuration", gvk: grantGVK, spec: map[string]any{"duration": "48h"},
 			prepare:   withPolicy("caps", map[string]any{"maxGrantDuration": "24h"}),
-			wantField: "spec.duration", webhookOnly: true,
+			wantField: "spec.duration", by: byAdmission,
 			wantMsg: `Invalid value: "48h": must be at most 24h (maxGrantDuration of AccountSessionPolicy "caps" in this namespace)`},
 		{name: "default duration above the account's maxGrantDuration", gvk: grantGVK, spec: map[string]any{},
 			prepare:   withPolicy("caps", map[string]any{"maxGrantDuration": "24h"}),
-			wantField: "spec.duration", wantMsg: `Invalid value: "168h": must be at most 24h`, webhookOnly: true},
+			wantField: "spec.duration", wantMsg: `Invalid value: "168h": must be at most 24h`, by: byAdmission},
 
 		// SupportAccessGrant, update: the schema.
 		{name: "revoked set back to false", gvk: grantGVK, initial: map[string]any{"revoked": true}, update: set("revoked", false),
@@ -135,14 +150,14 @@ func admissionCases() []admissionCase {
 		{name: "revoked grant's renewal removed", gvk: grantGVK, initial: map[string]any{"revoked": true, "renewedAt": at(now.Add(-time.Hour))},
 			update: unset("renewedAt"), wantField: "spec.renewedAt", wantMsg: "a revoked grant cannot be renewed"},
 
-		// SupportAccessGrant, update: the webhook.
+		// SupportAccessGrant, update: admission.
 		{name: "renewed 1h into the future", gvk: grantGVK, initial: map[string]any{}, update: set("renewedAt", at(now.Add(time.Hour))),
-			wantField: "spec.renewedAt", wantMsg: "must be at most 5m in the future", webhookOnly: true},
+			wantField: "spec.renewedAt", wantMsg: "must be at most 5m in the future", by: byClock},
 		{name: "duration raised above --max-grant-duration", gvk: grantGVK, initial: map[string]any{"duration": "24h"}, update: set("duration", "721h"),
-			wantField: "spec.duration", wantMsg: `Invalid value: "721h": must be at most 720h (--max-grant-duration)`, webhookOnly: true},
+			wantField: "spec.duration", wantMsg: `Invalid value: "721h": must be at most 720h (the operator's limit)`, by: byAdmission},
 		{name: "renewal above a lowered maxGrantDuration", gvk: grantGVK, initial: map[string]any{"duration": "48h"},
 			prepare: withPolicy("caps", map[string]any{"maxGrantDuration": "24h"}), update: set("renewedAt", at(now)),
-			wantField: "spec.duration", wantMsg: `Invalid value: "48h": must be at most 24h (maxGrantDuration of AccountSessionPolicy "caps"`, webhookOnly: true},
+			wantField: "spec.duration", wantMsg: `Invalid value: "48h": must be at most 24h (maxGrantDuration of AccountSessionPolicy "caps"`, by: byAdmission},
 
 		// AccountSessionPolicy, create: the schema.
 		{name: "inactivity not in the list", gvk: policyGVK, spec: map[string]any{"inactivityTimeout": "45m"},
@@ -164,9 +179,9 @@ func admissionCases() []admissionCase {
 		{name: "max grant duration negative", gvk: policyGVK, spec: map[string]any{"maxGrantDuration": "-720h"},
 			wantField: "spec.maxGrantDuration", wantMsg: "should match"},
 
-		// AccountSessionPolicy, create: the webhook.
+		// AccountSessionPolicy, create: admission.
 		{name: "second policy in the namespace", gvk: policyGVK, spec: map[string]any{"inactivityTimeout": "15m"},
-			prepare: withPolicy("first", map[string]any{}), wantField: "metadata.namespace", webhookOnly: true,
+			prepare: withPolicy("first", map[string]any{}), wantField: "metadata.namespace", by: byAdmission,
 			wantMsg: `already has AccountSessionPolicy "first" and allows only one: edit that one instead`},
 
 		// AccountSessionPolicy, update: the schema.
@@ -179,10 +194,12 @@ func admissionCases() []admissionCase {
 	}
 }
 
-// TestAdmissionTable sends every case twice, to a namespace with the webhooks and to one without
-// (same kube-apiserver, same CRD schema): with them, each is refused with the expected field and
-// message; without them, only the webhookOnly cases get through, and every other case fails with
-// exactly the same causes, because the schema refused it before any validating webhook ran.
+// TestAdmissionTable sends every case three times, on one kube-apiserver with one CRD schema: to
+// a namespace with the webhooks, to one with config/admission's policies and no webhook, and to
+// one with neither. A schema rule is refused identically in all three, since the schema refuses
+// before any validating admission runs. An admission rule gets through the schema alone, and the
+// webhooks and the policies refuse it with the same field error (after kube-apiserver's prefix
+// for a policy). A clock rule is the webhooks' only.
 func TestAdmissionTable(t *testing.T) {
 	cases := admissionCases()
 	if len(cases) < 30 {
@@ -192,20 +209,39 @@ func TestAdmissionTable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			g := NewWithT(t)
-			onErr := send(t, tc, newNamespace(t, modeOn))
+			onNS, policiesNS := newNamespace(t, modeOn), newNamespace(t, modePolicies)
+			onErr := send(t, tc, onNS)
 			offErr := send(t, tc, newNamespace(t, modeOff))
+			policiesErr := send(t, tc, policiesNS)
 
 			g.Expect(onErr).To(HaveOccurred(), "accepted with the webhooks on")
 			g.Expect(apierrors.IsInvalid(onErr)).To(BeTrue(), "want 422 Invalid, got %v", onErr)
 			g.Expect(causes(onErr)).To(ContainElement(And(HavePrefix(tc.wantField+": "), ContainSubstring(tc.wantMsg))),
 				"with the webhooks on: %v", onErr)
-			if tc.webhookOnly {
-				g.Expect(offErr).NotTo(HaveOccurred(), "the schema alone refuses a webhook-only rule")
+			switch tc.by {
+			case bySchema:
+				g.Expect(offErr).To(HaveOccurred(), "the schema alone accepts it")
+				g.Expect(causes(offErr)).To(Equal(causes(onErr)), "the webhooks change a schema refusal")
+				g.Expect(policiesErr).To(HaveOccurred(), "accepted with the admission policies")
+				g.Expect(causes(policiesErr)).To(Equal(causes(onErr)), "the admission policies change a schema refusal")
+			case byAdmission:
+				g.Expect(offErr).NotTo(HaveOccurred(), "the schema alone refuses an admission rule")
 				g.Expect(onErr.Error()).To(ContainSubstring("admission webhook"), "refused by the webhook")
-				return
+				g.Expect(policiesErr).To(HaveOccurred(), "accepted with the admission policies")
+				g.Expect(apierrors.IsInvalid(policiesErr)).To(BeTrue(), "want 422 Invalid, got %v", policiesErr)
+				// Messages that name the namespace name a different one in each mode.
+				sameNS := strings.NewReplacer(policiesNS, onNS)
+				var fromPolicies []string
+				for _, c := range policyCauses(policiesErr) {
+					fromPolicies = append(fromPolicies, sameNS.Replace(c))
+				}
+				g.Expect(fromPolicies).To(ConsistOf(BeElementOf(causes(onErr))),
+					"the admission policies and the webhooks disagree: %v", policiesErr)
+			case byClock:
+				g.Expect(offErr).NotTo(HaveOccurred(), "the schema alone refuses a clock rule")
+				g.Expect(policiesErr).NotTo(HaveOccurred(), "the admission policies have no clock, yet refuse it")
+				g.Expect(onErr.Error()).To(ContainSubstring("admission webhook"), "refused by the webhook")
 			}
-			g.Expect(offErr).To(HaveOccurred(), "the schema alone accepts it")
-			g.Expect(causes(offErr)).To(Equal(causes(onErr)), "the webhooks change a schema refusal")
 		})
 	}
 }

@@ -18,6 +18,7 @@ package webhook
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,7 +98,7 @@ func TestWarningMaxGrantDurationBelowLiveGrants(t *testing.T) {
 	// Above the operator's cap: allowed, but the operator's cap still applies.
 	update(1000 * time.Hour)
 	g.Expect(warnings.take()).To(Equal([]string{
-		"spec.maxGrantDuration: 1000h is above the operator's --max-grant-duration (720h), which still caps every grant",
+		"spec.maxGrantDuration: 1000h is above the operator's limit (720h), which still caps every grant",
 	}))
 
 	// A grant longer than the lowered cap can still be edited and revoked.
@@ -151,4 +152,40 @@ func TestWarningDuplicatePolicyNotInForce(t *testing.T) {
 		return warnings.take()
 	}, eventually, poll).Should(ContainElement(
 		`this AccountSessionPolicy is not in force: the older AccountSessionPolicy "first" applies to the namespace; delete one of them`))
+}
+
+// TestWarningsAgreeAcrossModes checks that the admission policies give the warnings they can (the
+// ones that need neither the account's grants nor its other policies) in the webhooks' words,
+// after kube-apiserver's prefix.
+func TestWarningsAgreeAcrossModes(t *testing.T) {
+	tests := []struct {
+		name string
+		// As written by the user: a policy quotes the value as stored, the webhook in short form.
+		spec map[string]any
+	}{
+		{name: "outside AAL2", spec: map[string]any{"inactivityTimeout": "4h"}},
+		{name: "above the operator's limit", spec: map[string]any{"maxGrantDuration": "1000h"}},
+		{name: "both", spec: map[string]any{"inactivityTimeout": "2h", "maxGrantDuration": "721h"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := NewWithT(t)
+			got := map[string][]string{}
+			for _, mode := range []string{modeOn, modePolicies} {
+				c, warnings := newWarningClient(t)
+				g.Expect(c.Create(context.Background(), newUnstructured(policyGVK, newNamespace(t, mode), "sessions", tt.spec))).To(Succeed())
+				for _, w := range warnings.take() {
+					if mode == modePolicies {
+						prefix, msg, ok := strings.Cut(w, "': ")
+						g.Expect(ok && strings.HasPrefix(prefix, "Validation failed for ValidatingAdmissionPolicy '")).To(BeTrue(), "not a policy's warning: %q", w)
+						w = msg
+					}
+					got[mode] = append(got[mode], w)
+				}
+			}
+			g.Expect(got[modeOn]).NotTo(BeEmpty())
+			g.Expect(got[modePolicies]).To(ConsistOf(got[modeOn]))
+		})
+	}
 }

@@ -42,20 +42,26 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
 // One control plane for the package, with the generated webhook configurations installed and a
 // manager serving this package's webhooks. Every test works in its own namespaces, labelled with
 // a mode: the installed configurations skip namespaces in mode "off" (the same kube-apiserver and
-// CRD schema, without webhooks), and copies of them pointing at a closed port cover the namespaces
-// in mode "down" (the webhook server is unreachable).
+// CRD schema, without webhooks), copies of them pointing at a closed port cover the namespaces
+// in mode "down" (the webhook server is unreachable), and config/admission's policies, without
+// any webhook, cover the namespaces in mode "policies" (the default admission path).
 
 const (
 	modeLabel = "webhook-test.supportaccess.io/mode"
 	modeOn    = "on"
 	modeOff   = "off"
 	modeDown  = "down"
+	// modePolicies namespaces get the admission policies of config/admission and no webhook.
+	modePolicies = "policies"
+	// limitsNamespace holds the limits ConfigMap the policies take as their parameter.
+	limitsNamespace = "support-access-system"
 
 	testMaxGrantDuration = 720 * time.Hour
 	eventually           = 10 * time.Second
@@ -136,6 +142,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := installPolicies(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -176,7 +186,7 @@ func newManager(env *envtest.Environment, cfg *rest.Config) (ctrl.Manager, error
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
-	if err := SetupWebhooks(mgr, Options{MaxGrantDuration: testMaxGrantDuration, Clock: testClock}); err != nil {
+	if err := SetupWebhooks(mgr, Options{Limits: limits.Fixed(testMaxGrantDuration), Clock: testClock}); err != nil {
 		return nil, err
 	}
 	webhookCache = mgr.GetCache()

@@ -29,6 +29,7 @@ import (
 	"github.com/supportaccess/support-access-operator/internal/credentials"
 	"github.com/supportaccess/support-access-operator/internal/expiry"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/policy"
 )
 
@@ -73,7 +74,8 @@ func (g *grantState) usable(now time.Time) bool {
 // index mirrors grants, credential hashes and policies from the manager's informers into maps
 // shaped for the hot path. Writers are watch events; readers never block on them.
 type index struct {
-	maxGrantDuration time.Duration
+	// limits hold the operator-wide grant cap (a change re-takes every snapshot, see Setup).
+	limits *limits.Limits
 	// ring verifies login emails.
 	ring *keyring.Keyring
 
@@ -180,7 +182,7 @@ func (ix *index) storeGrant(g *supportaccessv1alpha1.SupportAccessGrant, setting
 	key := types.NamespacedName{Namespace: g.Namespace, Name: g.Name}
 	// The same cap as the controller's and the webhook's (policy.GrantCap), so a grant admitted
 	// while the webhook was down ends at the same moment everywhere.
-	limit, _ := policy.GrantCap(settings, ix.maxGrantDuration)
+	limit, _ := policy.GrantCap(settings, ix.limits.MaxGrantDuration())
 	state := newGrantState(g, ix.ring, limit)
 	if old, ok := ix.grant(key); ok && old.LoginEmail != state.LoginEmail && old.LoginEmail != "" {
 		ix.byEmail.CompareAndDelete(old.LoginEmail, key)
@@ -325,8 +327,9 @@ func (ix *index) recomputePolicy(namespace string) {
 	} else {
 		ix.policies.Store(namespace, after)
 	}
-	capBefore, _ := policy.GrantCap(before, ix.maxGrantDuration)
-	capAfter, _ := policy.GrantCap(after, ix.maxGrantDuration)
+	operatorCap := ix.limits.MaxGrantDuration()
+	capBefore, _ := policy.GrantCap(before, operatorCap)
+	capAfter, _ := policy.GrantCap(after, operatorCap)
 	if capBefore == capAfter {
 		return
 	}

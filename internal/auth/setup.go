@@ -27,18 +27,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/limits"
+	"github.com/supportaccess/support-access-operator/internal/managercache"
 	"github.com/supportaccess/support-access-operator/internal/pagerules"
 	"github.com/supportaccess/support-access-operator/internal/session"
 	"github.com/supportaccess/support-access-operator/internal/throttle"
@@ -52,8 +52,8 @@ type Options struct {
 	// Addr is the listen address; CertDir the TLS certificate directory (empty: plain HTTP).
 	Addr    string
 	CertDir string
-	// MaxGrantDuration is the operator's --max-grant-duration, which caps every grant's window.
-	MaxGrantDuration time.Duration
+	// Limits hold the operator-wide grant cap, which caps every grant's window; required.
+	Limits *limits.Limits
 	// Clock is injected for tests; the real clock otherwise.
 	Clock clock.PassiveClock
 	// EmailLimiter and AddressLimiter throttle failed logins; nil means 10 failures per 15 minutes
@@ -84,41 +84,6 @@ type Options struct {
 	MaintenanceTick time.Duration
 }
 
-// watchPageRules reads the page rules' ConfigMap through a cache of that one object, apart from the
-// manager's: nothing else needs ConfigMaps, and the manager may read only this one (a Role in its
-// namespace, config/rbac).
-func watchPageRules(ctx context.Context, mgr ctrl.Manager, name types.NamespacedName, w *pagerules.Watcher) (toolscache.InformerSynced, cache.Cache, error) {
-	c, err := cache.New(mgr.GetConfig(), cache.Options{
-		Scheme:            mgr.GetScheme(),
-		Mapper:            mgr.GetRESTMapper(),
-		DefaultNamespaces: map[string]cache.Config{name.Namespace: {}},
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.ConfigMap{}: {Field: fields.OneTermEqualSelector("metadata.name", name.Name)},
-		},
-		DefaultTransform: cache.TransformStripManagedFields(),
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("page rules cache: %w", err)
-	}
-	informer, err := c.GetInformer(ctx, &corev1.ConfigMap{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("page rules informer: %w", err)
-	}
-	reg, err := informer.AddEventHandler(w.Handler())
-	if err != nil {
-		return nil, nil, fmt.Errorf("watch page rules: %w", err)
-	}
-	return reg.HasSynced, c, nil
-}
-
-// everyReplica runs a cache on every replica: a cache built with ByObject does not say whether it
-// needs leader election, and the manager then starts it on the leader only, leaving the other
-// replicas' forward auth on the fail-closed rules (every page Full-only).
-type everyReplica struct{ cache.Cache }
-
-// NeedLeaderElection implements manager.LeaderElectionRunnable.
-func (everyReplica) NeedLeaderElection() bool { return false }
-
 // Setup builds the auth service on mgr's cache and client, and adds it, its activity flusher (every
 // replica) and its maintenance loop (leader only) to mgr.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
@@ -136,6 +101,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 	if o.Keyring == nil {
 		return nil, errors.New("auth service: no keyring")
 	}
+	if o.Limits == nil {
+		return nil, errors.New("auth service: no operator limits")
+	}
 	grantLogins := o.GrantLoginLimiter
 	if grantLogins == nil {
 		grantLogins = throttle.New(throttle.Config{Window: grantLoginWindow, MaxFailures: grantLoginBurst, MaxKeys: 100_000, Clock: clk})
@@ -146,8 +114,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 	}
 	reader := mgr.GetCache()
 	ix := &index{
-		maxGrantDuration: o.MaxGrantDuration,
-		ring:             o.Keyring,
+		limits: o.Limits,
+		ring:   o.Keyring,
 		listPolicies: func(namespace string) ([]supportaccessv1alpha1.AccountSessionPolicy, error) {
 			list := &supportaccessv1alpha1.AccountSessionPolicyList{}
 			err := reader.List(context.Background(), list, client.InNamespace(namespace))
@@ -155,6 +123,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 		},
 	}
 	o.Keyring.OnChange(ix.reverifyAll)
+	// A changed operator cap moves the end of every grant's window.
+	o.Limits.OnChange(ix.reverifyAll)
 	forwardHeaders := o.ForwardHeaders
 	if forwardHeaders == "" {
 		forwardHeaders = ForwardHeadersForwarded
@@ -207,14 +177,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) (*Service, error) {
 	}
 
 	if o.PageRules.Name != "" {
-		synced, rulesCache, err := watchPageRules(ctx, mgr, o.PageRules, svc.pageRules)
+		synced, err := managercache.WatchConfigMap(ctx, mgr, o.PageRules, svc.pageRules.Handler())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("page rules: %w", err)
 		}
 		svc.pageRulesSynced = synced
-		if err := mgr.Add(everyReplica{rulesCache}); err != nil {
-			return nil, fmt.Errorf("add page rules cache: %w", err)
-		}
 	}
 
 	flushTick, maintenanceTick := o.FlushTick, o.MaintenanceTick

@@ -30,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/managercache"
 
 	"go.uber.org/zap/zapcore"
@@ -170,13 +171,13 @@ func startServiceWith(ctx context.Context, cfg *rest.Config, mgrOpts func(*ctrl.
 		return nil, err
 	}
 	o := Options{
-		Addr:             "127.0.0.1:0",
-		MaxGrantDuration: 720 * time.Hour,
-		Keyring:          ring,
-		Clock:            clk,
-		FlushTick:        20 * time.Millisecond,
-		MaintenanceTick:  time.Hour, // the janitor is exercised on its own
-		PageRules:        pageRulesKey,
+		Addr:            "127.0.0.1:0",
+		Limits:          limits.Fixed(720 * time.Hour),
+		Keyring:         ring,
+		Clock:           clk,
+		FlushTick:       20 * time.Millisecond,
+		MaintenanceTick: time.Hour, // the janitor is exercised on its own
+		PageRules:       pageRulesKey,
 	}
 	for _, m := range mutate {
 		m(&o)

@@ -176,7 +176,7 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 	}
 	settings := policy.Effective(items)
 	inForce := policy.InForce(items)
-	page.Periods = periodsFor(settings, c.opts.OperatorMaxGrantDuration)
+	page.Periods = periodsFor(settings, c.operatorCap())
 
 	sessions, sessionsErr := client.ListSessions(ctx, namespace)
 
@@ -210,7 +210,7 @@ func (c *Console) readAccount(ctx context.Context, client *accountclient.Client,
 	checkAccess(ctx, client, namespace, checks)
 	if page.Generate.Allowed && !anyPeriodAllowed(page.Periods) {
 		// Every choice is disabled: a form would post nothing the API accepts.
-		limit, byPolicy := policy.GrantCap(settings, c.opts.OperatorMaxGrantDuration)
+		limit, byPolicy := policy.GrantCap(settings, c.operatorCap())
 		what := "the operator's maximum"
 		if byPolicy {
 			what = "this account's maxGrantDuration"

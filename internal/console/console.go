@@ -23,6 +23,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/utils/clock"
+
+	"github.com/supportaccess/support-access-operator/internal/limits"
 )
 
 // DefaultUserAgent names the console's requests in kube-apiserver's audit log.
@@ -34,10 +36,10 @@ type Options struct {
 	Mode Mode
 	// Namespace is the account "/" opens; empty shows a form that asks for one.
 	Namespace string
-	// OperatorMaxGrantDuration is the operator's --max-grant-duration when known (the manager
-	// serves the console); validity periods above it are disabled. 0: unknown (the plugin), and
-	// admission refuses what is too long, which the page shows.
-	OperatorMaxGrantDuration time.Duration
+	// Limits are the operator's limits when known (the manager serves the console): validity
+	// periods above its grant cap are disabled. Nil: unknown (the plugin), and admission refuses
+	// what is too long, which the page shows.
+	Limits *limits.Limits
 	// UserAgent names the console in kube-apiserver's audit log; DefaultUserAgent when empty.
 	UserAgent string
 	// Clock is the time of renewals and of the countdown's start; the real clock when nil.
@@ -112,4 +114,12 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// operatorCap is the operator's grant cap, or 0 when the console does not know it.
+func (c *Console) operatorCap() time.Duration {
+	if c.opts.Limits == nil {
+		return 0
+	}
+	return c.opts.Limits.MaxGrantDuration()
 }

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/managercache"
 
 	"go.uber.org/zap/zapcore"
@@ -181,7 +182,7 @@ func startControllers(ctx context.Context, cfg *rest.Config) (<-chan error, erro
 		Options: controllers.GrantOptions{
 			LoginDomain:             "support.test",
 			LoginURL:                testLoginURL,
-			MaxGrantDuration:        720 * time.Hour,
+			Limits:                  limits.Fixed(720 * time.Hour),
 			LimitedClusterRole:      "supportaccess-limited",
 			FullClusterRole:         "supportaccess-full",
 			MaxConcurrentReconciles: 4,

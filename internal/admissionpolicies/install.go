@@ -1,0 +1,150 @@
+/*
+Copyright 2026 The Support Access Operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package admissionpolicies
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// placeholderNamespace is what config/admission's bindings say for the operator's namespace;
+// config/default's `namespace:` replaces it (config/admission/kustomizeconfig.yaml).
+const placeholderNamespace = "system"
+
+// Options say where the policies' parameters live and which namespaces they cover.
+type Options struct {
+	// Dir holds the policy files (config/admission).
+	Dir string
+	// OperatorNamespace is where the limits ConfigMap is, as the manager's --limits-configmap says.
+	OperatorNamespace string
+	// NamespaceSelector, when set, limits every binding to the namespaces it selects (tests run
+	// several admission modes on one kube-apiserver). Nil: every namespace, as deployed.
+	NamespaceSelector *metav1.LabelSelector
+	// NamePrefix is put before every policy's and binding's name, so that two sets can coexist.
+	NamePrefix string
+}
+
+// Load reads the policies and bindings of opts.Dir, adjusted as opts say.
+func Load(opts Options) ([]client.Object, error) {
+	files, err := filepath.Glob(filepath.Join(opts.Dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	scheme := runtime.NewScheme()
+	if err := admissionregistrationv1.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	decoder := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	var objs []client.Object
+	for _, file := range files {
+		if filepath.Base(file) == "kustomizeconfig.yaml" || filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		reader := utilyaml.NewYAMLReader(bufioReader(raw))
+		for {
+			doc, err := reader.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			if len(bytes.TrimSpace(doc)) == 0 {
+				continue
+			}
+			obj, _, err := decoder.Decode(doc, nil, nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			o, ok := obj.(client.Object)
+			if !ok {
+				return nil, fmt.Errorf("%s: %T is not an object", file, obj)
+			}
+			if err := adjust(o, opts); err != nil {
+				return nil, fmt.Errorf("%s: %w", file, err)
+			}
+			objs = append(objs, o)
+		}
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("no admission policies in %s", opts.Dir)
+	}
+	return objs, nil
+}
+
+// adjust applies opts to one object, as config/default's kustomization would.
+func adjust(o client.Object, opts Options) error {
+	o.SetName(opts.NamePrefix + o.GetName())
+	switch obj := o.(type) {
+	case *admissionregistrationv1.ValidatingAdmissionPolicy, *admissionregistrationv1.MutatingAdmissionPolicy:
+	case *admissionregistrationv1.ValidatingAdmissionPolicyBinding:
+		obj.Spec.PolicyName = opts.NamePrefix + obj.Spec.PolicyName
+		if ref := obj.Spec.ParamRef; ref != nil && ref.Namespace == placeholderNamespace {
+			ref.Namespace = opts.OperatorNamespace
+		}
+		if opts.NamespaceSelector != nil {
+			if obj.Spec.MatchResources == nil {
+				obj.Spec.MatchResources = &admissionregistrationv1.MatchResources{}
+			}
+			obj.Spec.MatchResources.NamespaceSelector = opts.NamespaceSelector
+		}
+	case *admissionregistrationv1.MutatingAdmissionPolicyBinding:
+		obj.Spec.PolicyName = opts.NamePrefix + obj.Spec.PolicyName
+		if opts.NamespaceSelector != nil {
+			if obj.Spec.MatchResources == nil {
+				obj.Spec.MatchResources = &admissionregistrationv1.MatchResources{}
+			}
+			obj.Spec.MatchResources.NamespaceSelector = opts.NamespaceSelector
+		}
+	default:
+		return fmt.Errorf("unexpected %T %q: config/admission holds admission policies and bindings only", o, o.GetName())
+	}
+	return nil
+}
+
+// Install creates the policies and bindings of opts.Dir (or updates them when they exist).
+func Install(ctx context.Context, c client.Client, opts Options) error {
+	objs, err := Load(opts)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := c.Create(ctx, o); err != nil {
+			return fmt.Errorf("install %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	return nil
+}
+
+func bufioReader(raw []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(raw)) }
