@@ -39,6 +39,7 @@ import (
 
 	"github.com/supportaccess/support-access-operator/internal/auth"
 	"github.com/supportaccess/support-access-operator/internal/keyring"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/test/bench/internal/echo"
 )
@@ -125,7 +126,7 @@ func profileHandler(ctx context.Context, e *env, hb handlerBench) (handlerResult
 	if err != nil {
 		return res, err
 	}
-	svc, err := auth.Setup(mctx, mgr, auth.Options{MaxGrantDuration: 720 * time.Hour, Keyring: ring, PageRules: hb.pageRules})
+	svc, err := auth.Setup(mctx, mgr, auth.Options{Limits: limits.Fixed(720 * time.Hour), Keyring: ring, PageRules: hb.pageRules})
 	if err != nil {
 		return res, err
 	}
