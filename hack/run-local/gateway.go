@@ -39,25 +39,32 @@ const (
 	// pageRulesManifest is the shipped page rules (the four PII pages of the help text).
 	pageRulesManifest = "config/manager/page_rules.yaml"
 	pageRulesName     = "support-access-page-rules"
+	// limitsManifest is the operator's limits (docs/reference.md#operator-limits), read by the
+	// admission policies and the manager.
+	limitsManifest = "config/manager/limits.yaml"
+	limitsName     = "support-access-limits"
 	// demoAccount is the samples' account, whose web app the gateway serves.
 	demoAccount = "acme"
 )
 
 // applyPageRules installs the shipped page rules into the operator's namespace, as config/default
-// does (the manifest names kustomize's placeholder namespace, "system").
-func applyPageRules(ctx context.Context, cluster *localcluster.Cluster) error {
-	raw, err := os.ReadFile(pageRulesManifest)
-	if err != nil {
-		return fmt.Errorf("read page rules: %w", err)
+// applyOperatorConfig applies the shipped page rules and limits ConfigMaps into the operator's
+// namespace, as config/default's kustomization puts them there.
+func applyOperatorConfig(ctx context.Context, cluster *localcluster.Cluster) error {
+	manifest := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + operatorNamespace + "\n"
+	for _, path := range []string{pageRulesManifest, limitsManifest} {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		manifest += "---\n" + strings.Replace(string(raw), "\n  namespace: system\n", "\n  namespace: "+operatorNamespace+"\n", 1)
 	}
-	manifest := strings.Replace(string(raw), "\n  namespace: system\n", "\n  namespace: "+operatorNamespace+"\n", 1)
-	ns := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + operatorNamespace + "\n---\n"
 	cmd := cluster.Kubectl(ctx, "apply", "-f", "-")
-	cmd.Stdin = strings.NewReader(ns + manifest)
+	cmd.Stdin = strings.NewReader(manifest)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("kubectl apply page rules: %w\n%s", err, out)
+		return fmt.Errorf("kubectl apply the page rules and limits: %w\n%s", err, out)
 	}
-	logf("applied %s into namespace %s", pageRulesManifest, operatorNamespace)
+	logf("applied %s and %s into namespace %s", pageRulesManifest, limitsManifest, operatorNamespace)
 	return nil
 }
 

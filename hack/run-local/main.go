@@ -31,8 +31,12 @@ import (
 	"strconv"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/admissionpolicies"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 )
 
@@ -48,8 +52,7 @@ const (
 	crdDir           = "config/crd/bases"
 	supportUserRoles = "config/rbac/support_user_roles.yaml"
 	samplesDir       = "config/samples"
-	webhookDir       = "config/webhook"
-	webhookPort      = 9443
+	admissionDir     = "config/admission"
 	// tokenKubeconfig has the cluster but no credentials: support staff add --token.
 	tokenKubeconfig  = "support-kubeconfig"
 	samplesNamespace = "config/samples/00-namespace.yaml"
@@ -147,7 +150,7 @@ func run(o options) int {
 			return 1
 		}
 	}
-	if err := applyPageRules(stopping, cluster); err != nil {
+	if err := applyOperatorConfig(stopping, cluster); err != nil {
 		if stopping.Err() != nil {
 			return 0
 		}
@@ -166,26 +169,20 @@ func run(o options) int {
 		defer app.stop()
 	}
 
-	// The admission webhooks, registered the way envtest does it: the generated configurations
-	// pointed at the manager on loopback, with a self-signed CA generated now.
-	webhooks := &envtest.WebhookInstallOptions{
-		Paths:            []string{webhookDir},
-		LocalServingHost: "127.0.0.1",
-		LocalServingPort: webhookPort,
-	}
-	if err := webhooks.Install(cluster.Config); err != nil {
-		logf("register admission webhooks: %v", err)
+	if err := installAdmission(stopping, cluster); err != nil {
+		if stopping.Err() != nil {
+			return 0
+		}
+		logf("%v", err)
 		return 1
 	}
-	defer func() { _ = webhooks.Cleanup() }()
-	logf("registered the admission webhooks at https://127.0.0.1:%d", webhookPort)
-	return runManager(stopping, force, cluster, o, webhooks.LocalServingCertDir, app)
+	return runManager(stopping, force, cluster, o, app)
 }
 
 // resolve makes the paths absolute, so that the banner's paths work from any directory, and checks what
 // can be checked now rather than after the control plane's start-up.
 func (o *options) resolve() error {
-	for _, path := range []string{crdDir, supportUserRoles, samplesNamespace, pageRulesManifest} {
+	for _, path := range []string{crdDir, supportUserRoles, samplesNamespace, pageRulesManifest, limitsManifest, admissionDir} {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("%w (run from the repository's top directory)", err)
 		}
@@ -216,15 +213,16 @@ func (o *options) resolve() error {
 
 // runManager runs the manager against the cluster until it exits or stopping ends, and returns
 // run's exit code.
-func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options, webhookCertDir string, app *webApp) int {
+func runManager(stopping context.Context, force <-chan struct{}, cluster *localcluster.Cluster, o options, app *webApp) int {
 	args := []string{
 		"--kubeconfig", cluster.KubeconfigPath,
 		"--auth-bind-address", "127.0.0.1:" + strconv.Itoa(o.authPort),
 		"--metrics-bind-address", metricsAddress,
 		"--metrics-secure=false",
 		"--health-probe-bind-address", healthAddress,
-		"--webhook-cert-dir", webhookCertDir,
-		"--webhook-port", strconv.Itoa(webhookPort),
+		// Admission is kube-apiserver's own (config/admission), as on any cluster >= 1.36.
+		"--disable-webhooks",
+		"--limits-configmap", operatorNamespace + "/" + limitsName,
 		"--login-domain", loginDomain,
 		// The gateway is on loopback: every browser login arrives from it
 		// (docs/gateways.md#trusted-proxies).
@@ -260,6 +258,30 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 
 // apply applies a manifest with the pinned kubectl. Client-side, like the `kubectl apply -f
 // config/samples/` the banner suggests, which would otherwise warn about the namespace.
+// installAdmission installs config/admission's policies, as config/default does, and waits until
+// kube-apiserver enforces them.
+func installAdmission(ctx context.Context, cluster *localcluster.Cluster) error {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := supportaccessv1alpha1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	c, err := client.New(cluster.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	if err := admissionpolicies.Install(ctx, c, admissionpolicies.Options{Dir: admissionDir, OperatorNamespace: operatorNamespace}); err != nil {
+		return fmt.Errorf("install the admission policies: %w", err)
+	}
+	if err := admissionpolicies.WaitEnforced(ctx, c, "default", time.Minute); err != nil {
+		return err
+	}
+	logf("installed the admission policies of %s (kube-apiserver enforces them; no webhook)", admissionDir)
+	return nil
+}
+
 func apply(ctx context.Context, cluster *localcluster.Cluster, path string) error {
 	out, err := cluster.Kubectl(ctx, "apply", "-f", path).CombinedOutput()
 	if err != nil {

@@ -25,13 +25,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 )
 
 // placeholderNamespace is what config/admission's bindings say for the operator's namespace;
@@ -133,7 +138,7 @@ func adjust(o client.Object, opts Options) error {
 	return nil
 }
 
-// Install creates the policies and bindings of opts.Dir (or updates them when they exist).
+// Install creates the policies and bindings of opts.Dir.
 func Install(ctx context.Context, c client.Client, opts Options) error {
 	objs, err := Load(opts)
 	if err != nil {
@@ -148,3 +153,45 @@ func Install(ctx context.Context, c client.Client, opts Options) error {
 }
 
 func bufioReader(raw []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(raw)) }
+
+// WaitEnforced polls until kube-apiserver enforces the installed policies in namespace, which it
+// does once its own informers have loaded and compiled them and their parameters: until a dry-run
+// grant comes back with the operator's finalizer (the mutating policy) and one over maxGrantDuration
+// is refused (a validating policy with its limits ConfigMap, which must exist, at a cap below
+// 9999h). Dry runs leave nothing behind.
+func WaitEnforced(ctx context.Context, c client.Client, namespace string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		last = probe(ctx, c, namespace)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the admission policies are not enforced in namespace %s after %s: %w", namespace, timeout, last)
+		case <-time.After(100 * time.Millisecond): // polling kube-apiserver for a state it reaches on its own
+		}
+	}
+}
+
+// probe returns nil when both policies answer as installed.
+func probe(ctx context.Context, c client.Client, namespace string) error {
+	ok := &supportaccessv1alpha1.SupportAccessGrant{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "admission-probe"}}
+	if err := c.Create(ctx, ok, client.DryRunAll); err != nil {
+		return fmt.Errorf("dry-run grant: %w", err)
+	}
+	if !controllerutil.ContainsFinalizer(ok, supportaccessv1alpha1.GrantFinalizer) {
+		return errors.New("the mutating policy did not add the finalizer yet")
+	}
+	tooLong := &supportaccessv1alpha1.SupportAccessGrant{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "admission-probe"},
+		Spec:       supportaccessv1alpha1.SupportAccessGrantSpec{Duration: &metav1.Duration{Duration: 9999 * time.Hour}},
+	}
+	err := c.Create(ctx, tooLong, client.DryRunAll)
+	if apierrors.IsInvalid(err) {
+		return nil
+	}
+	return fmt.Errorf("a 9999h grant was not refused yet: %v", err)
+}

@@ -22,7 +22,8 @@ limitations under the License.
 //   - The real control plane (etcd, kube-apiserver, kube-controller-manager for garbage collection
 //     and ClusterRole aggregation), with kube-apiserver authenticating bearer tokens through the
 //     manager's auth service, as in production.
-//   - The admission webhooks, registered from config/webhook and served by the manager.
+//   - The admission policies of config/admission, the default admission path, with the limits
+//     ConfigMap they and the manager read; no admission webhook.
 //   - The pinned kubectl, as the cluster admin or as anyone holding a token.
 //   - The leak check: every password, session token and hash the tests saw is remembered, and none
 //     may appear in the manager's log, the control plane's log or the events

@@ -18,8 +18,8 @@ package e2esuite
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,8 +27,13 @@ import (
 	"strings"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
+	"github.com/supportaccess/support-access-operator/internal/admissionpolicies"
+	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
 	"github.com/supportaccess/support-access-operator/internal/testutil"
@@ -36,7 +41,7 @@ import (
 
 // Start builds the manager while the control plane starts in dir (the two take about as long,
 // and neither needs the other), installs the support users' ClusterRoles and, when asked, the
-// operator's namespace and the options' manifests, registers the admission webhooks, then runs the
+// operator's namespace and the options' manifests, installs the admission policies, then runs the
 // manager's replicas and waits for their probes. The returned suite is never nil, so that the caller can stop what did start.
 func Start(dir string, opts Options) (*Suite, error) {
 	s := &Suite{
@@ -120,8 +125,7 @@ func Start(dir string, opts Options) (*Suite, error) {
 			return s, fmt.Errorf("apply a manifest of the suite's options: %v\n%s", r.Err, r.Stderr)
 		}
 	}
-	webhookPort, err := s.registerWebhooks()
-	if err != nil {
+	if err := s.installAdmission(ctx); err != nil {
 		return s, err
 	}
 
@@ -130,23 +134,9 @@ func Start(dir string, opts Options) (*Suite, error) {
 		return s, b.err
 	}
 	began = time.Now()
-	for i := range s.AuthURLs {
-		args, err := s.managerArgs(i, webhookPort)
-		if err != nil {
-			return s, err
-		}
-		m, err := managerproc.Start(b.path, s.ManagerLogs[i], args)
-		if err != nil {
-			return s, err
-		}
-		m.Name = replicaName(i)
-		s.Managers = append(s.Managers, m)
-	}
-	s.Manager = s.Managers[0]
-	for i, m := range s.Managers {
-		if err := m.WaitReady(ctx, startTimeout, s.ProbeURLs[i]+"/readyz", s.AuthURLs[i]+"/healthz"); err != nil {
-			return s, err
-		}
+	s.managerBinary = b.path
+	if err := s.StartManagers(ctx); err != nil {
+		return s, err
 	}
 	if len(s.Managers) == 1 {
 		s.printf("manager ready in %s", time.Since(began).Round(time.Millisecond))
@@ -154,6 +144,43 @@ func Start(dir string, opts Options) (*Suite, error) {
 		s.printf("%d manager replicas ready in %s", len(s.Managers), time.Since(began).Round(time.Millisecond))
 	}
 	return s, nil
+}
+
+// StartManagers runs every replica (again, after StopManagers) and waits for their probes. Each
+// appends to its own log.
+func (s *Suite) StartManagers(ctx context.Context) error {
+	s.Managers = nil
+	for i := range s.AuthURLs {
+		args, err := s.managerArgs(i)
+		if err != nil {
+			return err
+		}
+		m, err := managerproc.Start(s.managerBinary, s.ManagerLogs[i], args)
+		if err != nil {
+			return err
+		}
+		m.Name = replicaName(i)
+		s.Managers = append(s.Managers, m)
+	}
+	s.Manager = s.Managers[0]
+	for i, m := range s.Managers {
+		if err := m.WaitReady(ctx, startTimeout, s.ProbeURLs[i]+"/readyz", s.AuthURLs[i]+"/healthz"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StopManagers stops every replica, as a scale to zero does; StartManagers brings them back.
+func (s *Suite) StopManagers() error {
+	var errs []error
+	for _, m := range s.Managers {
+		if err := m.Stop(managerStopGrace); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.Managers, s.Manager = nil, nil
+	return errors.Join(errs...)
 }
 
 // replicaName names replica i's process and log: "manager", then "manager-2", "manager-3".
@@ -164,25 +191,18 @@ func replicaName(i int) string {
 	return "manager-" + strconv.Itoa(i+1)
 }
 
-// managerArgs are replica i's arguments. The first serves the registered admission webhooks on
-// webhookPort; the others serve them on ports of their own, which kube-apiserver does not call.
-func (s *Suite) managerArgs(i int, webhookPort string) ([]string, error) {
+// managerArgs are replica i's arguments. Admission is kube-apiserver's own (the policies), so no
+// replica serves webhooks.
+func (s *Suite) managerArgs(i int) ([]string, error) {
 	authAddr := strings.TrimPrefix(s.AuthURLs[i], "http://")
 	probeAddr := strings.TrimPrefix(s.ProbeURLs[i], "http://")
-	if i > 0 {
-		addr, err := managerproc.FreeAddress()
-		if err != nil {
-			return nil, err
-		}
-		_, webhookPort, _ = net.SplitHostPort(addr)
-	}
 	args := []string{
 		"--kubeconfig", s.Cluster.KubeconfigPath,
 		"--auth-bind-address", authAddr,
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddr,
-		"--webhook-cert-dir", s.webhooks.LocalServingCertDir,
-		"--webhook-port", webhookPort,
+		"--disable-webhooks",
+		"--limits-configmap", s.limitsNamespace() + "/" + LimitsConfigMap,
 		"--login-domain", LoginDomain,
 	}
 	if len(s.AuthURLs) > 1 {
@@ -204,25 +224,42 @@ func (s *Suite) managerArgs(i int, webhookPort string) ([]string, error) {
 	return args, nil
 }
 
-// registerWebhooks registers the admission webhooks as make run-local does: the generated
-// configurations pointed at the manager on loopback, with a CA generated now. It returns the port
-// the manager must serve them on.
-func (s *Suite) registerWebhooks() (string, error) {
-	webhookAddr, err := managerproc.FreeAddress()
+// installAdmission installs the admission policies as a deployment has them (config/admission),
+// with the limits ConfigMap they and the managers read, and waits until kube-apiserver enforces
+// them.
+func (s *Suite) installAdmission(ctx context.Context) error {
+	ns := s.limitsNamespace()
+	if _, err := s.AdminKubectl("create", "configmap", LimitsConfigMap, "-n", ns,
+		"--from-literal="+limits.KeyMaxGrantDuration+"="+MaxGrantDuration); err != nil {
+		return err
+	}
+	sch := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(sch); err != nil {
+		return err
+	}
+	if err := supportaccessv1alpha1.AddToScheme(sch); err != nil {
+		return err
+	}
+	c, err := client.New(s.Cluster.Config, client.Options{Scheme: sch})
 	if err != nil {
-		return "", err
+		return err
 	}
-	_, webhookPort, _ := net.SplitHostPort(webhookAddr)
-	port, _ := strconv.Atoi(webhookPort)
-	s.webhooks = &envtest.WebhookInstallOptions{
-		Paths:            []string{filepath.Join(testutil.RepoRoot(), "config", "webhook")},
-		LocalServingHost: "127.0.0.1",
-		LocalServingPort: port,
+	err = admissionpolicies.Install(ctx, c, admissionpolicies.Options{
+		Dir:               filepath.Join(testutil.RepoRoot(), "config", "admission"),
+		OperatorNamespace: ns,
+	})
+	if err != nil {
+		return fmt.Errorf("install the admission policies: %w", err)
 	}
-	if err := s.webhooks.Install(s.Cluster.Config); err != nil {
-		return "", fmt.Errorf("register admission webhooks: %w", err)
+	return admissionpolicies.WaitEnforced(ctx, c, "default", startTimeout)
+}
+
+// limitsNamespace is where the limits ConfigMap is: the operator's namespace.
+func (s *Suite) limitsNamespace() string {
+	if s.opts.OperatorNamespace != "" {
+		return s.opts.OperatorNamespace
 	}
-	return webhookPort, nil
+	return "default"
 }
 
 // checkAssets finds the pinned control-plane binaries and kubectl, failing (not skipping) with what

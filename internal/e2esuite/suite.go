@@ -25,8 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
 )
@@ -41,6 +39,10 @@ const (
 	// still accepts a token the auth service already refuses, as in production with the recommended
 	// TTL.
 	WebhookCacheTTL = 2 * time.Second
+	// LimitsConfigMap and MaxGrantDuration are the operator's limits ConfigMap in its namespace
+	// and the grant cap it holds (config/manager/limits.yaml's).
+	LimitsConfigMap  = "support-access-limits"
+	MaxGrantDuration = "720h"
 	// APIServerSuccessCacheTTL is that fixed cache, which no flag changes.
 	APIServerSuccessCacheTTL = 10 * time.Second
 	// CommandTimeout bounds one kubectl or HTTP call, so that a hung call fails its test instead of
@@ -78,7 +80,7 @@ type Options struct {
 	// for replicas that differ, such as one auth service per gateway header set.
 	ReplicaArgs [][]string
 	// Manifests are applied with kubectl once OperatorNamespace exists, before the admission
-	// webhooks are registered and the managers start: what the managers must find when they start
+	// policies are installed and the managers start: what the managers must find when they start
 	// (the page rules' ConfigMap, and its namespace).
 	Manifests []string
 }
@@ -115,9 +117,9 @@ type Suite struct {
 	// Secrets is what must not leak; CheckNoLeaks looks for it once everything has stopped.
 	Secrets Secrets
 
-	opts      Options
-	webhooks  *envtest.WebhookInstallOptions // registered with kube-apiserver, served by the manager
-	cpLogFile *os.File                       // ControlPlaneLog, written to until the cluster stops
+	opts          Options
+	cpLogFile     *os.File // ControlPlaneLog, written to until the cluster stops
+	managerBinary string   // built from the working tree
 }
 
 // Main is a suite's TestMain: it starts everything, hands the running suite to use (which keeps
@@ -186,9 +188,6 @@ func (s *Suite) Stop() error {
 		if err := s.Managers[i].Stop(managerStopGrace); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	if s.webhooks != nil {
-		_ = s.webhooks.Cleanup() // the generated serving certificates
 	}
 	if s.Cluster != nil {
 		pids := s.Cluster.PIDs()

@@ -80,9 +80,9 @@ func TestPolicyInactivityTimeout(t *testing.T) {
 }
 
 // Test 7: a grant shorter than the minimum is refused by kubectl apply itself, with the field and
-// the rule in the message (the CRD's CEL rule, which holds with or without the webhooks,
-// docs/validation.md), and nothing is created; one longer than --max-grant-duration is refused by
-// the validating webhook, which only it can check.
+// the rule in the message (the CRD's CEL rule, which holds whatever admission is installed,
+// docs/validation.md), and nothing is created; one longer than the operator's limit is refused by
+// an admission policy, which reads the limits ConfigMap.
 func TestTooShortGrantRefused(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
@@ -99,7 +99,7 @@ func TestTooShortGrantRefused(t *testing.T) {
 	r = kubectl(ctx, grantManifest(namespace, "e2e-too-long", "2000h"), "apply", "-f", "-")
 	g.Expect(r.Err).To(HaveOccurred(), "kubectl apply of a 2000h grant should fail; stdout: %s", r.Stdout)
 	t.Logf("kubectl apply of a 2000h grant: %s", r.Stderr)
-	// kubectl prints the webhook's field errors as it prints the schema's; this rule is the
-	// webhook's alone (the schema cannot know the operator's --max-grant-duration).
-	g.Expect(r.Stderr).To(ContainSubstring(`spec.duration: Invalid value: "2000h": must be at most 720h (--max-grant-duration)`))
+	// kubectl prints admission's field errors as it prints the schema's; this rule is
+	// admission's (the schema cannot know the operator's limit).
+	g.Expect(r.Stderr).To(ContainSubstring(`spec.duration: Invalid value: "2000h": must be at most 720h (the operator's limit)`))
 }
