@@ -15,15 +15,20 @@ limitations under the License.
 */
 
 // Package deploy tests the deploy manifests of config/ (`make deploy`,
-// docs/reference.md#reliability): that `kubectl kustomize config/default` renders, that the
-// rendered objects are what a production install needs (two replicas with leader election, probes,
-// resources, a restricted security context, TLS Services and cert-manager Certificates for the
-// webhooks and the auth service, a PodDisruptionBudget, NetworkPolicies, least-privilege RBAC, the
-// support users' ClusterRoles by their exact names), that kube-apiserver accepts them (`kubectl
-// apply --dry-run=server` against a local control plane, cert-manager's kinds aside, their CRDs
-// being absent; the restricted Pod Security Standard for the manager's pods; `make deploy` applied
-// twice, as for an upgrade) and that the Dockerfile is multi-stage and ends in a static manager on
-// distroless, as a non-root user.
+// docs/reference.md#reliability) in both installs: config/default, whose admission is
+// kube-apiserver's own policies (config/admission), and config/default with the webhooks component
+// (config/components/webhooks) uncommented as docs/validation.md says, rendered from a copy of
+// config/. It checks that both render; that the rendered objects are what a production install
+// needs (two replicas with leader election, probes, resources, a restricted security context, TLS
+// Services and cert-manager Certificates for the auth service and, with the component, the
+// webhooks, a PodDisruptionBudget, NetworkPolicies, least-privilege RBAC, the support users'
+// ClusterRoles by their exact names); that the admission policies are bound by their rendered
+// names and read the limits ConfigMap the manager reads; that the manager runs with the webhooks
+// off in the default and on, with their port and certificate, with the component; that
+// kube-apiserver accepts both (`kubectl apply --dry-run=server` against a local control plane,
+// cert-manager's kinds aside, their CRDs being absent; the restricted Pod Security Standard for the
+// manager's pods; `make deploy` applied twice, as for an upgrade); and that the Dockerfile is
+// multi-stage and ends in a static manager on distroless, as a non-root user.
 //
 // It needs the pinned kubectl, etcd and kube-apiserver of `make envtest` (or $KUBEBUILDER_ASSETS);
 // without them it fails rather than skips.

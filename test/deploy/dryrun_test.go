@@ -96,12 +96,14 @@ func dryRunLines(out string) []string {
 	return lines
 }
 
-// kube-apiserver accepts every rendered object but cert-manager's (its CRDs are not installed):
-// `make deploy` would not fail half-way on a schema error, a bad reference or an admission check.
+// kube-apiserver accepts every rendered object of both installs but cert-manager's (its CRDs are
+// not installed): `make deploy` would not fail half-way on a schema error, a bad reference or an
+// admission check. The admission policies are GA (admissionregistration.k8s.io/v1) in the pinned
+// Kubernetes, so they are checked like the rest.
 func TestServerDryRun(t *testing.T) {
 	t.Parallel()
 	g := NewWithT(t)
-	rendered := defaultManifest(t)
+	rendered, withWebhooks := defaultManifest(t), webhooksManifest(t)
 	c := startCluster(t)
 
 	// The Namespace and the CRDs for real, as `make deploy` applies them: namespaced objects and
@@ -110,6 +112,7 @@ func TestServerDryRun(t *testing.T) {
 	setupKinds := []string{"Namespace", "CustomResourceDefinition"}
 	setup := rendered.only(setupKinds...)
 	g.Expect(setup).To(HaveLen(3))
+	g.Expect(withWebhooks.only(setupKinds...)).To(Equal(setup), "the webhooks install has the same Namespace and CRDs")
 	list, err := setup.list()
 	g.Expect(err).NotTo(HaveOccurred())
 	c.mustKubectl(t, list, "apply", "--server-side", "-f", "-")
@@ -119,15 +122,33 @@ func TestServerDryRun(t *testing.T) {
 	}
 	c.mustKubectl(t, nil, append([]string{"wait", "--for=condition=Established", "--timeout=30s"}, crds...)...)
 
-	objects := rendered.without(certManagerGroup).excluding(setupKinds...)
-	g.Expect(len(objects)).To(Equal(len(rendered)-len(setup)-3), "cert-manager's Issuer and two Certificates left out")
+	// applied are the objects of an install the dry runs apply.
+	applied := func(g Gomega, m manifest) manifest {
+		objects := m.without(certManagerGroup).excluding(setupKinds...)
+		g.Expect(len(m)-len(objects)).To(Equal(len(setup)+len(m.only("Issuer", "Certificate"))),
+			"only the setup and cert-manager's Issuer and Certificates left out")
+		return objects
+	}
+	objects := applied(g, rendered)
 
+	// Both installs, as `kubectl apply` would send them, before anything is applied for real.
 	t.Run("apply", func(t *testing.T) {
-		g := NewWithT(t)
-		list, err := objects.list()
-		g.Expect(err).NotTo(HaveOccurred())
-		out := c.mustKubectl(t, list, "apply", "--dry-run=server", "-f", "-")
-		g.Expect(dryRunLines(out)).To(HaveLen(len(objects)), "one line per object:\n%s", out)
+		for _, tc := range []struct {
+			install string
+			m       manifest
+		}{
+			{policiesInstall, rendered},
+			{webhooksInstall, withWebhooks},
+		} {
+			t.Run(tc.install, func(t *testing.T) {
+				g := NewWithT(t)
+				objects := applied(g, tc.m)
+				list, err := objects.list()
+				g.Expect(err).NotTo(HaveOccurred())
+				out := c.mustKubectl(t, list, "apply", "--dry-run=server", "-f", "-")
+				g.Expect(dryRunLines(out)).To(HaveLen(len(objects)), "one line per object:\n%s", out)
+			})
+		}
 	})
 
 	// What `make deploy IMG=...` applies: server-side, with the image set.

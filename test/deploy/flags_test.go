@@ -110,7 +110,7 @@ func managerFlags(t testing.TB) map[string]managerFlag {
 	// Sanity: a refactoring of cmd/main.go that hides the flags from this parser must fail here,
 	// not make every later check vacuous.
 	for _, name := range []string{"leader-elect", "health-probe-bind-address", "metrics-bind-address",
-		"auth-bind-address", "auth-cert-dir", "webhook-cert-dir"} {
+		"auth-bind-address", "auth-cert-dir", "webhook-cert-dir", "disable-webhooks", "limits-configmap"} {
 		if _, ok := flags[name]; !ok {
 			t.Fatalf("found no --%s flag in %s; the flags found: %v", name, file, flags)
 		}
@@ -126,20 +126,22 @@ func managerFlags(t testing.TB) map[string]managerFlag {
 	return flags
 }
 
-// managerArgs are a container's --name[=value] arguments, by name; a bare --name maps to "".
-func managerArgs(args []string) (map[string]string, error) {
-	out := map[string]string{}
+// managerArgs are a container's --name[=value] arguments, by name; a bare --name maps to "". A
+// flag given more than once has its last value, as for the manager's flag.FlagSet; repeated
+// names those flags, in order.
+func managerArgs(args []string) (values map[string]string, repeated []string, err error) {
+	values = map[string]string{}
 	for _, a := range args {
 		if !strings.HasPrefix(a, "--") || len(a) == 2 {
-			return nil, fmt.Errorf("argument %q is not --name[=value]", a)
+			return nil, nil, fmt.Errorf("argument %q is not --name[=value]", a)
 		}
 		name, value, _ := strings.Cut(a[2:], "=")
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("--%s given twice", name)
+		if _, dup := values[name]; dup {
+			repeated = append(repeated, name)
 		}
-		out[name] = value
+		values[name] = value
 	}
-	return out, nil
+	return values, repeated, nil
 }
 
 // bindPort is the port of a bind address such as ":8443" or "0.0.0.0:8443".

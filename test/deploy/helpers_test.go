@@ -112,42 +112,133 @@ func command(t testing.TB, name string, args ...string) *exec.Cmd {
 // pinned kubectl, as `make deploy` does.
 func kustomize(t testing.TB, dir string) []byte {
 	t.Helper()
-	out, errOut, err := run(command(t, kubectlPath(t), "kustomize", repoPath(dir)), nil)
-	if err == nil && errOut != "" {
-		err = fmt.Errorf("warned (a deprecated field breaks with a later kustomize):\n%s", errOut)
-	}
+	out, err := kustomizeDir(kubectlPath(t), repoPath(dir))
 	if err != nil {
 		t.Fatalf("kubectl kustomize %s: %v", dir, err)
 	}
-	return []byte(out)
+	return out
 }
 
-// renderDefault is config/default rendered once per test binary: every static test reads it.
-var renderDefault = sync.OnceValues(func() ([]byte, error) {
-	dir, err := testutil.AssetsDir()
-	if err != nil {
-		return nil, err
-	}
+// kustomizeDir renders the kustomization directory dir with kubectl; a warning is an error.
+func kustomizeDir(kubectl, dir string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	out, errOut, err := run(exec.CommandContext(ctx, filepath.Join(dir, "kubectl"), "kustomize", repoPath("config", "default")), nil)
+	out, errOut, err := run(exec.CommandContext(ctx, kubectl, "kustomize", dir), nil)
 	if err == nil && errOut != "" {
 		err = fmt.Errorf("warned (a deprecated field breaks with a later kustomize):\n%s", errOut)
 	}
 	return []byte(out), err
-})
+}
 
-// defaultManifest is config/default rendered and decoded.
+// The two installs, by the names of their subtests.
+const (
+	// policiesInstall is config/default as it is: admission is config/admission's policies.
+	policiesInstall = "policies"
+	// webhooksInstall is config/default with the webhooks component enabled, as docs/validation.md
+	// says: admission is the manager's webhooks.
+	webhooksInstall = "webhooks"
+)
+
+// webhooksComponent is what config/default/kustomization.yaml has commented out, and what users
+// uncomment, for the webhooks instead of the admission policies.
+var webhooksComponent = [...]string{"#components:", "#- ../components/webhooks"}
+
+// enableWebhooks uncomments the webhooks component in the config/default/kustomization.yaml of
+// the config tree at configDir: the two lines must be there exactly as the docs quote them.
+func enableWebhooks(configDir string) error {
+	file := filepath.Join(configDir, "default", "kustomization.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	at := -1
+	for i := range len(lines) - 1 {
+		if lines[i] == webhooksComponent[0] && lines[i+1] == webhooksComponent[1] {
+			if at >= 0 {
+				return fmt.Errorf("%s has the lines %q twice", file, webhooksComponent)
+			}
+			at = i
+		}
+	}
+	if at < 0 {
+		return fmt.Errorf("%s has no lines %q to uncomment (the instructions in docs/validation.md "+
+			"and config/components/webhooks/kustomization.yaml no longer work)", file, webhooksComponent)
+	}
+	for i, l := range webhooksComponent {
+		lines[at+i] = strings.TrimPrefix(l, "#")
+	}
+	return os.WriteFile(file, []byte(strings.Join(lines, "\n")), 0o644)
+}
+
+// copyConfig copies the repository's config/ tree to dir/config and returns that path.
+func copyConfig(dir string) (string, error) {
+	dst := filepath.Join(dir, "config")
+	if err := os.CopyFS(dst, os.DirFS(repoPath("config"))); err != nil {
+		return "", fmt.Errorf("copy config/ to %s: %w", dir, err)
+	}
+	return dst, nil
+}
+
+// renderWebhooks renders the webhooks install the way a user gets it: config/ copied, the
+// component uncommented in the copy's config/default, `kubectl kustomize` of that.
+func renderWebhooks(kubectl string) ([]byte, error) {
+	dir, err := os.MkdirTemp("", "deploy-webhooks-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	config, err := copyConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := enableWebhooks(config); err != nil {
+		return nil, err
+	}
+	return kustomizeDir(kubectl, filepath.Join(config, "default"))
+}
+
+// The installs rendered once per test binary: every static test reads them.
+var (
+	renderDefault = sync.OnceValues(func() ([]byte, error) {
+		dir, err := testutil.AssetsDir()
+		if err != nil {
+			return nil, err
+		}
+		return kustomizeDir(filepath.Join(dir, "kubectl"), repoPath("config", "default"))
+	})
+	renderWebhooksOnce = sync.OnceValues(func() ([]byte, error) {
+		dir, err := testutil.AssetsDir()
+		if err != nil {
+			return nil, err
+		}
+		return renderWebhooks(filepath.Join(dir, "kubectl"))
+	})
+)
+
+// defaultManifest is config/default rendered and decoded: the admission policies install.
 func defaultManifest(t testing.TB) manifest {
 	t.Helper()
+	return renderedManifest(t, policiesInstall, renderDefault)
+}
+
+// webhooksManifest is config/default with the webhooks component enabled, rendered and decoded.
+func webhooksManifest(t testing.TB) manifest {
+	t.Helper()
+	return renderedManifest(t, webhooksInstall, renderWebhooksOnce)
+}
+
+// renderedManifest is an install's cached render, decoded; a failure fails the test.
+func renderedManifest(t testing.TB, install string, render func() ([]byte, error)) manifest {
+	t.Helper()
 	kubectlPath(t) // a clear failure when kubectl is missing
-	out, err := renderDefault()
+	out, err := render()
 	if err != nil {
-		t.Fatalf("kubectl kustomize config/default: %v", err)
+		t.Fatalf("render the %s install: %v", install, err)
 	}
 	m, err := decodeManifest(out)
 	if err != nil {
-		t.Fatalf("decode kubectl kustomize config/default: %v", err)
+		t.Fatalf("decode the %s install: %v", install, err)
 	}
 	return m
 }

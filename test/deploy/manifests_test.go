@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -43,7 +44,7 @@ const (
 	webhookServiceName = namePrefix + "webhook-service"
 	authServiceName    = namePrefix + "auth-service"
 	metricsServiceName = namePrefix + "controller-manager-metrics-service"
-	// The manager's default --webhook-port, set by no Deployment arg.
+	// The flag of the webhook server's port (only with the webhooks component does it listen).
 	webhookPortFlag = "webhook-port"
 )
 
@@ -51,8 +52,10 @@ const (
 type manager struct {
 	deployment *appsv1.Deployment
 	container  corev1.Container
-	// args are the container's --name[=value] arguments.
+	// args are the container's --name[=value] arguments, the last one of a repeated flag.
 	args map[string]string
+	// repeated are the flags given more than once, in order.
+	repeated []string
 	// flags are the flags cmd/main.go defines.
 	flags map[string]managerFlag
 }
@@ -72,9 +75,9 @@ func managerOf(t testing.TB, g Gomega, m manifest) manager {
 		}
 	}
 	g.Expect(c).NotTo(BeNil(), "no container %q in the Deployment", name)
-	args, err := managerArgs(c.Args)
+	args, repeated, err := managerArgs(c.Args)
 	g.Expect(err).NotTo(HaveOccurred())
-	return manager{deployment: dep, container: *c, args: args, flags: managerFlags(t)}
+	return manager{deployment: dep, container: *c, args: args, repeated: repeated, flags: managerFlags(t)}
 }
 
 // value is what the manager runs with for flag name: the Deployment's arg, else the default.
@@ -87,11 +90,34 @@ func (mg manager) value(g Gomega, name string) string {
 	return f.def
 }
 
-// port is the port of the bind-address flag name, which must be a container port of the manager.
+// port is the port flag name makes the manager listen on: a bind address's, or --webhook-port.
 func (mg manager) port(g Gomega, name string) int32 {
+	if name == webhookPortFlag {
+		p, err := strconv.ParseInt(mg.value(g, name), 10, 32)
+		g.Expect(err).NotTo(HaveOccurred(), "--%s", name)
+		return int32(p)
+	}
 	p, err := bindPort(mg.value(g, name))
 	g.Expect(err).NotTo(HaveOccurred(), "--%s", name)
 	return p
+}
+
+// on is what the manager runs with for the boolean flag name; a bare --name is true.
+func (mg manager) on(g Gomega, name string) bool {
+	g.Expect(mg.flags[name].isBool).To(BeTrue(), "--%s is not a boolean flag of the manager", name)
+	v := mg.value(g, name)
+	if _, set := mg.args[name]; set && v == "" {
+		return true
+	}
+	b, err := strconv.ParseBool(v)
+	g.Expect(err).NotTo(HaveOccurred(), "--%s", name)
+	return b
+}
+
+// serves reports whether the manager container has the port flag name makes it listen on.
+func (mg manager) serves(g Gomega, name string) bool {
+	_, ok := containerPort(mg.container, intstr.FromInt32(mg.port(g, name)))
+	return ok
 }
 
 // podLabels are the labels of the manager's pods.
@@ -127,14 +153,15 @@ func (mg manager) secretVolume(g Gomega, dir string) string {
 	return ""
 }
 
+// Both installs render: config/default, whose admission is kube-apiserver's own policies, and
+// config/default with the webhooks component, which swaps those for the manager's webhooks.
 func TestDefaultRenders(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	m := defaultManifest(t)
-
 	clusterScoped := map[string]bool{
 		"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true,
 		"MutatingWebhookConfiguration": true, "ValidatingWebhookConfiguration": true,
+		"MutatingAdmissionPolicy": true, "MutatingAdmissionPolicyBinding": true,
+		"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
 	}
 	// Names that are contracts, not prefixed (see config/default/support_user_role_names.yaml).
 	unprefixed := map[string]bool{
@@ -142,38 +169,83 @@ func TestDefaultRenders(t *testing.T) {
 		"supportaccessgrants.supportaccess.io": true, "accountsessionpolicies.supportaccess.io": true,
 		// The manager's --page-rules-configmap default (docs/gateways.md).
 		"support-access-page-rules": true,
+		// The manager's --limits-configmap default, the admission policies' parameter.
+		"support-access-limits": true,
 	}
-	seen := map[string]bool{}
-	for _, u := range m {
-		id := fmt.Sprintf("%s %s/%s", gk(u), u.GetNamespace(), u.GetName())
-		g.Expect(u.GetAPIVersion()).NotTo(BeEmpty(), id)
-		g.Expect(u.GetName()).NotTo(BeEmpty(), id)
-		g.Expect(seen).NotTo(HaveKey(id), "rendered twice")
-		seen[id] = true
-		if clusterScoped[u.GetKind()] {
-			g.Expect(u.GetNamespace()).To(BeEmpty(), "%s is cluster-scoped", id)
-		} else {
-			g.Expect(u.GetNamespace()).To(Equal(namespace), id)
-		}
-		if unprefixed[u.GetName()] {
-			continue
-		}
-		g.Expect(u.GetName()).To(HavePrefix(namePrefix), "%s: every name but the contracts has config/default's namePrefix", id)
+	// Kinds both installs have as many of.
+	common := map[string]int{
+		"Namespace": 1, "CustomResourceDefinition": 2, "ServiceAccount": 1, "Deployment": 1,
+		"PodDisruptionBudget": 1, "Issuer": 1, "ConfigMap": 2,
+	}
+	// The admission policies and the webhooks: an install has one or the other.
+	admissionPolicyKinds := []string{"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+		"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"}
+	policies, webhooks := defaultManifest(t), webhooksManifest(t)
+	for _, tc := range []struct {
+		install string
+		m       manifest
+		kinds   map[string]int
+	}{
+		{policiesInstall, policies, map[string]int{
+			"Service": 2, "NetworkPolicy": 2, "Certificate": 1,
+			"MutatingAdmissionPolicy": 1, "MutatingAdmissionPolicyBinding": 1,
+			"ValidatingAdmissionPolicy": 5, "ValidatingAdmissionPolicyBinding": 5,
+			"MutatingWebhookConfiguration": 0, "ValidatingWebhookConfiguration": 0,
+		}},
+		// Plus the webhook Service, its Certificate and the NetworkPolicy that opens its port.
+		{webhooksInstall, webhooks, map[string]int{
+			"Service": 3, "NetworkPolicy": 3, "Certificate": 2,
+			"MutatingAdmissionPolicy": 0, "MutatingAdmissionPolicyBinding": 0,
+			"ValidatingAdmissionPolicy": 0, "ValidatingAdmissionPolicyBinding": 0,
+			"MutatingWebhookConfiguration": 1, "ValidatingWebhookConfiguration": 1,
+		}},
+	} {
+		t.Run(tc.install, func(t *testing.T) {
+			g := NewWithT(t)
+			seen := map[string]bool{}
+			for _, u := range tc.m {
+				id := fmt.Sprintf("%s %s/%s", gk(u), u.GetNamespace(), u.GetName())
+				g.Expect(u.GetAPIVersion()).NotTo(BeEmpty(), id)
+				g.Expect(u.GetName()).NotTo(BeEmpty(), id)
+				g.Expect(seen).NotTo(HaveKey(id), "rendered twice")
+				seen[id] = true
+				if clusterScoped[u.GetKind()] {
+					g.Expect(u.GetNamespace()).To(BeEmpty(), "%s is cluster-scoped", id)
+				} else {
+					g.Expect(u.GetNamespace()).To(Equal(namespace), id)
+				}
+				if unprefixed[u.GetName()] {
+					continue
+				}
+				g.Expect(u.GetName()).To(HavePrefix(namePrefix), "%s: every name but the contracts has config/default's namePrefix", id)
+			}
+			for kind, n := range common {
+				g.Expect(tc.m.kind(kind)).To(HaveLen(n), "%s objects", kind)
+			}
+			for kind, n := range tc.kinds {
+				g.Expect(tc.m.kind(kind)).To(HaveLen(n), "%s objects", kind)
+			}
+			ns := mustFind[corev1.Namespace](g, tc.m, "Namespace", namespace)
+			// The manager runs under the restricted Pod Security Standard, enforced: a change that
+			// breaks it fails at admission instead of running with more rights than intended.
+			for _, mode := range []string{"enforce", "warn", "audit"} {
+				g.Expect(ns.Labels).To(HaveKeyWithValue("pod-security.kubernetes.io/"+mode, "restricted"))
+			}
+		})
 	}
 
-	for kind, n := range map[string]int{
-		"Namespace": 1, "CustomResourceDefinition": 2, "ServiceAccount": 1, "Deployment": 1, "Service": 3,
-		"PodDisruptionBudget": 1, "NetworkPolicy": 3, "Certificate": 2, "Issuer": 1,
-		"MutatingWebhookConfiguration": 1, "ValidatingWebhookConfiguration": 1, "ConfigMap": 1,
-	} {
-		g.Expect(m.kind(kind)).To(HaveLen(n), "%s objects", kind)
-	}
-	ns := mustFind[corev1.Namespace](g, m, "Namespace", namespace)
-	// The manager runs under the restricted Pod Security Standard, enforced: a change that breaks it
-	// fails at admission instead of running with more rights than intended.
-	for _, mode := range []string{"enforce", "warn", "audit"} {
-		g.Expect(ns.Labels).To(HaveKeyWithValue("pod-security.kubernetes.io/"+mode, "restricted"))
-	}
+	// The component changes nothing else: every object of the default but the admission policies
+	// and the Deployment (checked by the webhook tests) is in the webhooks install as it is.
+	t.Run("webhooks changes only admission", func(t *testing.T) {
+		g := NewWithT(t)
+		for _, u := range policies.excluding(append(admissionPolicyKinds, "Deployment")...) {
+			w := webhooks.find(u.GetKind(), u.GetName())
+			g.Expect(w).NotTo(BeNil(), "%s %s is not in the webhooks install", gk(u), u.GetName())
+			if w != nil {
+				g.Expect(w.Object).To(Equal(u.Object), "%s %s differs in the webhooks install", gk(u), u.GetName())
+			}
+		}
+	})
 }
 
 // The CRDs are installed as controller-gen generates them: nothing in config/ patches them.
@@ -202,8 +274,8 @@ func TestManagerDeployment(t *testing.T) {
 	mg := managerOf(t, g, defaultManifest(t))
 	dep := mg.deployment
 
-	// Two replicas: every replica serves the auth service and the webhooks; controllers run on the
-	// elected leader only.
+	// Two replicas: every replica serves the auth service (and the webhooks, with the component);
+	// controllers run on the elected leader only.
 	g.Expect(dep.Spec.Replicas).To(HaveValue(BeEquivalentTo(2)))
 	g.Expect(mg.args).To(HaveKey("leader-elect"))
 	g.Expect(mg.args["leader-elect"]).To(BeElementOf("", "true"), "--leader-elect must be on")
@@ -304,94 +376,162 @@ func TestManagerSecurityContext(t *testing.T) {
 	}
 }
 
-// Every arg of the manager container is a flag cmd/main.go defines, with a value when it needs one.
+// Every arg of the manager container is a flag cmd/main.go defines, with a value when it needs one;
+// the webhooks are off in the default install and on, with their port and certificate, with the
+// webhooks component.
 func TestManagerArgsAreManagerFlags(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	mg := managerOf(t, g, defaultManifest(t))
-	for name, value := range mg.args {
-		f, ok := mg.flags[name]
-		g.Expect(ok).To(BeTrue(), "--%s is not a flag of the manager (cmd/main.go): the pods would crash-loop", name)
-		if f.isBool {
-			g.Expect(value).To(BeElementOf("", "true", "false"), "--%s is a boolean", name)
-		} else {
-			g.Expect(value).NotTo(BeEmpty(), "--%s needs a value (--%s=...)", name, name)
-		}
+	for _, tc := range []struct {
+		install  string
+		m        manifest
+		webhooks bool
+	}{
+		{policiesInstall, defaultManifest(t), false},
+		{webhooksInstall, webhooksManifest(t), true},
+	} {
+		t.Run(tc.install, func(t *testing.T) {
+			g := NewWithT(t)
+			mg := managerOf(t, g, tc.m)
+			for name, value := range mg.args {
+				f, ok := mg.flags[name]
+				g.Expect(ok).To(BeTrue(), "--%s is not a flag of the manager (cmd/main.go): the pods would crash-loop", name)
+				if f.isBool {
+					g.Expect(value).To(BeElementOf("", "true", "false"), "--%s is a boolean", name)
+				} else {
+					g.Expect(value).NotTo(BeEmpty(), "--%s needs a value (--%s=...)", name, name)
+				}
+			}
+			// The Deployment serves what the manager binds: metrics, auth service (and webhooks).
+			for _, flag := range []string{"metrics-bind-address", "auth-bind-address"} {
+				g.Expect(mg.serves(g, flag)).To(BeTrue(), "the port of --%s=%s is not a container port", flag, mg.value(g, flag))
+			}
+			// In-cluster, the auth service (and the webhooks) serve TLS.
+			authCertDir := mg.value(g, "auth-cert-dir")
+			g.Expect(authCertDir).NotTo(BeEmpty(), "without --auth-cert-dir the auth service speaks plain HTTP")
+			mg.secretVolume(g, authCertDir)
+			g.Expect(mg.value(g, "metrics-secure")).To(Equal("true"), "metrics over HTTPS, callers authenticated and authorized")
+
+			if !tc.webhooks {
+				g.Expect(mg.repeated).To(BeEmpty(), "flags given more than once")
+				// kube-apiserver's admission policies do the webhooks' work.
+				g.Expect(mg.args).To(HaveKey("disable-webhooks"))
+				g.Expect(mg.on(g, "disable-webhooks")).To(BeTrue(), "--disable-webhooks")
+				g.Expect(mg.serves(g, webhookPortFlag)).To(BeFalse(), "--%s=%s is a container port, with the webhooks off",
+					webhookPortFlag, mg.value(g, webhookPortFlag))
+				g.Expect(mg.args).NotTo(HaveKey("webhook-cert-dir"))
+				for _, vm := range mg.container.VolumeMounts {
+					g.Expect(filepath.Clean(vm.MountPath)).To(Equal(filepath.Clean(authCertDir)),
+						"volume %s: only the auth service's certificates are mounted", vm.Name)
+				}
+				return
+			}
+			// The component appends --disable-webhooks=false to the base's --disable-webhooks: the
+			// last one wins, and is the only flag given twice.
+			g.Expect(mg.repeated).To(Equal([]string{"disable-webhooks"}), "flags given more than once")
+			g.Expect(mg.on(g, "disable-webhooks")).To(BeFalse(), "the last --disable-webhooks turns the webhooks on")
+			g.Expect(mg.port(g, webhookPortFlag)).To(Equal(int32(9443)), "--%s", webhookPortFlag)
+			g.Expect(mg.serves(g, webhookPortFlag)).To(BeTrue(), "--%s=%s is not a container port", webhookPortFlag, mg.value(g, webhookPortFlag))
+			webhookCertDir := mg.value(g, "webhook-cert-dir")
+			g.Expect(webhookCertDir).NotTo(BeEmpty(), "--webhook-cert-dir")
+			mg.secretVolume(g, webhookCertDir)
+		})
 	}
-	// The Deployment serves what the manager binds: metrics, auth service, webhooks.
-	for _, flag := range []string{"metrics-bind-address", "auth-bind-address"} {
-		_, ok := containerPort(mg.container, intstr.FromInt32(mg.port(g, flag)))
-		g.Expect(ok).To(BeTrue(), "the port of --%s=%s is not a container port", flag, mg.value(g, flag))
-	}
-	_, ok := containerPort(mg.container, intstr.Parse(mg.value(g, webhookPortFlag)))
-	g.Expect(ok).To(BeTrue(), "--%s=%s is not a container port", webhookPortFlag, mg.value(g, webhookPortFlag))
-	// In-cluster, the auth service and the webhooks serve TLS.
-	g.Expect(mg.value(g, "auth-cert-dir")).NotTo(BeEmpty(), "without --auth-cert-dir the auth service speaks plain HTTP")
-	g.Expect(mg.value(g, "webhook-cert-dir")).NotTo(BeEmpty())
-	g.Expect(mg.value(g, "metrics-secure")).To(Equal("true"), "metrics over HTTPS, callers authenticated and authorized")
-	g.Expect(mg.args).NotTo(HaveKey("disable-webhooks"))
 }
 
-// The Services of the webhooks (443 -> 9443), the auth service (443 -> 8444) and metrics (8443).
+// The Services of the webhooks (443 -> 9443, with the webhooks component), the auth service
+// (443 -> 8444) and metrics (8443).
 func TestServices(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	m := defaultManifest(t)
-	mg := managerOf(t, g, m)
-	for _, tc := range []struct {
+	type service struct {
 		name       string
 		port       int32
 		targetFlag string
 		wantTarget int32
+	}
+	webhook := service{webhookServiceName, 443, webhookPortFlag, 9443}
+	auth := service{authServiceName, 443, "auth-bind-address", 8444}
+	metrics := service{metricsServiceName, 8443, "metrics-bind-address", 8443}
+	for _, tc := range []struct {
+		install  string
+		m        manifest
+		services []service
 	}{
-		{webhookServiceName, 443, webhookPortFlag, 9443},
-		{authServiceName, 443, "auth-bind-address", 8444},
-		{metricsServiceName, 8443, "metrics-bind-address", 8443},
+		{policiesInstall, defaultManifest(t), []service{auth, metrics}},
+		{webhooksInstall, webhooksManifest(t), []service{webhook, auth, metrics}},
 	} {
-		svc := mustFind[corev1.Service](g, m, "Service", tc.name)
-		g.Expect(svc.Spec.Type).To(BeElementOf(corev1.ServiceTypeClusterIP, corev1.ServiceType("")), "%s is in-cluster only", tc.name)
-		expectSelectsManager(g, mg, "Service "+tc.name, labels.SelectorFromSet(svc.Spec.Selector))
-		g.Expect(svc.Spec.Ports).To(HaveLen(1), tc.name)
-		p := svc.Spec.Ports[0]
-		g.Expect(p.Port).To(Equal(tc.port), "%s port", tc.name)
-		g.Expect(p.Protocol).To(BeElementOf(corev1.ProtocolTCP, corev1.Protocol("")), tc.name)
-		target, ok := containerPort(mg.container, p.TargetPort)
-		g.Expect(ok).To(BeTrue(), "%s: targetPort %s is not a port of the manager container", tc.name, p.TargetPort.String())
-		g.Expect(target).To(Equal(tc.wantTarget), "%s targetPort", tc.name)
-		var flagPort int32
-		if tc.targetFlag == webhookPortFlag {
-			flagPort = intstr.Parse(mg.value(g, webhookPortFlag)).IntVal
-		} else {
-			flagPort = mg.port(g, tc.targetFlag)
-		}
-		g.Expect(target).To(Equal(flagPort), "%s must reach what --%s binds", tc.name, tc.targetFlag)
+		t.Run(tc.install, func(t *testing.T) {
+			g := NewWithT(t)
+			mg := managerOf(t, g, tc.m)
+			var names []string
+			for _, u := range tc.m.kind("Service") {
+				names = append(names, u.GetName())
+			}
+			var want []string
+			for _, s := range tc.services {
+				want = append(want, s.name)
+			}
+			g.Expect(names).To(ConsistOf(want), "the Services")
+			for _, s := range tc.services {
+				svc := mustFind[corev1.Service](g, tc.m, "Service", s.name)
+				g.Expect(svc.Spec.Type).To(BeElementOf(corev1.ServiceTypeClusterIP, corev1.ServiceType("")), "%s is in-cluster only", s.name)
+				expectSelectsManager(g, mg, "Service "+s.name, labels.SelectorFromSet(svc.Spec.Selector))
+				g.Expect(svc.Spec.Ports).To(HaveLen(1), s.name)
+				p := svc.Spec.Ports[0]
+				g.Expect(p.Port).To(Equal(s.port), "%s port", s.name)
+				g.Expect(p.Protocol).To(BeElementOf(corev1.ProtocolTCP, corev1.Protocol("")), s.name)
+				target, ok := containerPort(mg.container, p.TargetPort)
+				g.Expect(ok).To(BeTrue(), "%s: targetPort %s is not a port of the manager container", s.name, p.TargetPort.String())
+				g.Expect(target).To(Equal(s.wantTarget), "%s targetPort", s.name)
+				g.Expect(target).To(Equal(mg.port(g, s.targetFlag)), "%s must reach what --%s binds", s.name, s.targetFlag)
+			}
+		})
 	}
 }
 
-// cert-manager Certificates for the webhooks and the auth service: each writes the Secret the
-// manager mounts at its cert dir, for the DNS names of the Service in front of it.
+// cert-manager Certificates for the auth service and, with the webhooks component, the webhooks:
+// each writes the Secret the manager mounts at its cert dir, for the DNS names of the Service in
+// front of it. No other Certificate is rendered.
 func TestCertificates(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	m := defaultManifest(t)
-	mg := managerOf(t, g, m)
-	for _, tc := range []struct{ certDirFlag, service string }{
-		{"webhook-cert-dir", webhookServiceName},
-		{"auth-cert-dir", authServiceName},
+	type served struct{ certDirFlag, service string }
+	webhook := served{"webhook-cert-dir", webhookServiceName}
+	auth := served{"auth-cert-dir", authServiceName}
+	for _, tc := range []struct {
+		install string
+		m       manifest
+		served  []served
+	}{
+		{policiesInstall, defaultManifest(t), []served{auth}},
+		{webhooksInstall, webhooksManifest(t), []served{webhook, auth}},
 	} {
-		secret := mg.secretVolume(g, mg.value(g, tc.certDirFlag))
-		cert := certificateFor(g, m, secret)
-		g.Expect(cert).NotTo(BeNil(), "no Certificate writes Secret %s (mounted at --%s)", secret, tc.certDirFlag)
-		dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
-		g.Expect(dnsNames).To(ConsistOf(
-			fmt.Sprintf("%s.%s.svc", tc.service, namespace),
-			fmt.Sprintf("%s.%s.svc.cluster.local", tc.service, namespace),
-		), "Certificate %s", cert.GetName())
-		kind, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "kind")
-		issuer, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "name")
-		g.Expect(kind).To(Equal("Issuer"), "Certificate %s", cert.GetName())
-		g.Expect(m.find("Issuer", issuer)).NotTo(BeNil(), "Certificate %s: no Issuer %s", cert.GetName(), issuer)
-		g.Expect(cert.GroupVersionKind().Group).To(Equal(certManagerGroup))
+		t.Run(tc.install, func(t *testing.T) {
+			g := NewWithT(t)
+			mg := managerOf(t, g, tc.m)
+			var certs []string
+			for _, s := range tc.served {
+				secret := mg.secretVolume(g, mg.value(g, s.certDirFlag))
+				cert := certificateFor(g, tc.m, secret)
+				g.Expect(cert).NotTo(BeNil(), "no Certificate writes Secret %s (mounted at --%s)", secret, s.certDirFlag)
+				certs = append(certs, cert.GetName())
+				// The DNS names kube-apiserver or a client calls the Service by, as rendered.
+				svc := mustFind[corev1.Service](g, tc.m, "Service", s.service)
+				dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+				g.Expect(dnsNames).To(ConsistOf(
+					fmt.Sprintf("%s.%s.svc", svc.Name, svc.Namespace),
+					fmt.Sprintf("%s.%s.svc.cluster.local", svc.Name, svc.Namespace),
+				), "Certificate %s: the DNS names of Service %s", cert.GetName(), svc.Name)
+				kind, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "kind")
+				issuer, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "name")
+				g.Expect(kind).To(Equal("Issuer"), "Certificate %s", cert.GetName())
+				g.Expect(tc.m.find("Issuer", issuer)).NotTo(BeNil(), "Certificate %s: no Issuer %s", cert.GetName(), issuer)
+				g.Expect(cert.GroupVersionKind().Group).To(Equal(certManagerGroup))
+			}
+			var rendered []string
+			for _, u := range tc.m.kind("Certificate") {
+				rendered = append(rendered, u.GetName())
+			}
+			g.Expect(rendered).To(ConsistOf(certs), "the Certificates: one per certificate the manager serves")
+		})
 	}
 }
 
@@ -407,53 +547,69 @@ func certificateFor(g Gomega, m manifest, secret string) *unstructured.Unstructu
 	return found
 }
 
-// The webhook configurations call the webhook Service and trust the CA cert-manager injects from
-// the Certificate whose Secret the manager serves.
+// With the webhooks component, the webhook configurations call the webhook Service and trust the
+// CA cert-manager injects from the Certificate whose Secret the manager serves. The default install
+// has no webhook configuration and nothing for cert-manager to inject into.
 func TestWebhookConfigurations(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	m := defaultManifest(t)
-	mg := managerOf(t, g, m)
-	cert := certificateFor(g, m, mg.secretVolume(g, mg.value(g, "webhook-cert-dir")))
-	g.Expect(cert).NotTo(BeNil())
-	injectFrom := cert.GetNamespace() + "/" + cert.GetName()
+	t.Run(policiesInstall, func(t *testing.T) {
+		g := NewWithT(t)
+		m := defaultManifest(t)
+		g.Expect(m.kind("MutatingWebhookConfiguration")).To(BeEmpty())
+		g.Expect(m.kind("ValidatingWebhookConfiguration")).To(BeEmpty())
+		for _, u := range m {
+			g.Expect(u.GetAnnotations()).NotTo(HaveKey("cert-manager.io/inject-ca-from"), "%s %s", gk(u), u.GetName())
+		}
+	})
 
-	type webhook struct {
-		name         string
-		clientConfig admissionregistrationv1.WebhookClientConfig
-		failure      *admissionregistrationv1.FailurePolicyType
-		sideEffects  *admissionregistrationv1.SideEffectClass
-	}
-	var webhooks []webhook
-	for _, u := range m.kind("MutatingWebhookConfiguration") {
-		c := typed[admissionregistrationv1.MutatingWebhookConfiguration](g, u)
-		g.Expect(c.Annotations).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", injectFrom), c.Name)
-		g.Expect(c.Webhooks).NotTo(BeEmpty(), c.Name)
-		for _, w := range c.Webhooks {
-			webhooks = append(webhooks, webhook{w.Name, w.ClientConfig, w.FailurePolicy, w.SideEffects})
+	t.Run(webhooksInstall, func(t *testing.T) {
+		g := NewWithT(t)
+		m := webhooksManifest(t)
+		mg := managerOf(t, g, m)
+		cert := certificateFor(g, m, mg.secretVolume(g, mg.value(g, "webhook-cert-dir")))
+		g.Expect(cert).NotTo(BeNil())
+		g.Expect(cert.GetNamespace()).NotTo(BeEmpty())
+		// The component writes the annotation out; it must name the Certificate as rendered.
+		injectFrom := cert.GetNamespace() + "/" + cert.GetName()
+
+		type webhook struct {
+			name         string
+			clientConfig admissionregistrationv1.WebhookClientConfig
+			failure      *admissionregistrationv1.FailurePolicyType
+			sideEffects  *admissionregistrationv1.SideEffectClass
 		}
-	}
-	for _, u := range m.kind("ValidatingWebhookConfiguration") {
-		c := typed[admissionregistrationv1.ValidatingWebhookConfiguration](g, u)
-		g.Expect(c.Annotations).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", injectFrom), c.Name)
-		g.Expect(c.Webhooks).NotTo(BeEmpty(), c.Name)
-		for _, w := range c.Webhooks {
-			webhooks = append(webhooks, webhook{w.Name, w.ClientConfig, w.FailurePolicy, w.SideEffects})
+		var webhooks []webhook
+		for _, u := range m.kind("MutatingWebhookConfiguration") {
+			c := typed[admissionregistrationv1.MutatingWebhookConfiguration](g, u)
+			g.Expect(c.Annotations).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", injectFrom), c.Name)
+			g.Expect(c.Webhooks).NotTo(BeEmpty(), c.Name)
+			for _, w := range c.Webhooks {
+				webhooks = append(webhooks, webhook{w.Name, w.ClientConfig, w.FailurePolicy, w.SideEffects})
+			}
 		}
-	}
-	svc := mustFind[corev1.Service](g, m, "Service", webhookServiceName)
-	for _, w := range webhooks {
-		g.Expect(w.clientConfig.URL).To(BeNil(), w.name)
-		g.Expect(w.clientConfig.Service).NotTo(BeNil(), w.name)
-		g.Expect(w.clientConfig.Service.Name).To(Equal(svc.Name), w.name)
-		g.Expect(w.clientConfig.Service.Namespace).To(Equal(svc.Namespace), w.name)
-		g.Expect(ptr.Deref(w.clientConfig.Service.Port, 443)).To(Equal(svc.Spec.Ports[0].Port), w.name)
-		g.Expect(ptr.Deref(w.clientConfig.Service.Path, "")).NotTo(BeEmpty(), w.name)
-		g.Expect(w.clientConfig.CABundle).To(BeEmpty(), "%s: cert-manager injects the CA", w.name)
-		// Fail closed: a grant must never skip validation because the webhook is down.
-		g.Expect(w.failure).To(HaveValue(Equal(admissionregistrationv1.Fail)), w.name)
-		g.Expect(w.sideEffects).To(HaveValue(Equal(admissionregistrationv1.SideEffectClassNone)), w.name)
-	}
+		for _, u := range m.kind("ValidatingWebhookConfiguration") {
+			c := typed[admissionregistrationv1.ValidatingWebhookConfiguration](g, u)
+			g.Expect(c.Annotations).To(HaveKeyWithValue("cert-manager.io/inject-ca-from", injectFrom), c.Name)
+			g.Expect(c.Webhooks).NotTo(BeEmpty(), c.Name)
+			for _, w := range c.Webhooks {
+				webhooks = append(webhooks, webhook{w.Name, w.ClientConfig, w.FailurePolicy, w.SideEffects})
+			}
+		}
+		g.Expect(webhooks).NotTo(BeEmpty())
+		svc := mustFind[corev1.Service](g, m, "Service", webhookServiceName)
+		for _, w := range webhooks {
+			g.Expect(w.clientConfig.URL).To(BeNil(), w.name)
+			g.Expect(w.clientConfig.Service).NotTo(BeNil(), w.name)
+			g.Expect(w.clientConfig.Service.Name).To(Equal(svc.Name), w.name)
+			g.Expect(w.clientConfig.Service.Namespace).To(Equal(svc.Namespace), w.name)
+			g.Expect(ptr.Deref(w.clientConfig.Service.Port, 443)).To(Equal(svc.Spec.Ports[0].Port), w.name)
+			g.Expect(ptr.Deref(w.clientConfig.Service.Path, "")).NotTo(BeEmpty(), w.name)
+			g.Expect(w.clientConfig.CABundle).To(BeEmpty(), "%s: cert-manager injects the CA", w.name)
+			// Fail closed: a grant must never skip validation because the webhook is down.
+			g.Expect(w.failure).To(HaveValue(Equal(admissionregistrationv1.Fail)), w.name)
+			g.Expect(w.sideEffects).To(HaveValue(Equal(admissionregistrationv1.SideEffectClassNone)), w.name)
+		}
+	})
 }
 
 func TestPodDisruptionBudget(t *testing.T) {
@@ -475,43 +631,54 @@ func TestPodDisruptionBudget(t *testing.T) {
 	g.Expect(pdb.Spec.MinAvailable.IntVal).To(BeNumerically("<", *mg.deployment.Spec.Replicas), "a drain could never evict a replica")
 }
 
-// Once a NetworkPolicy selects the manager's pods, only what they allow reaches them: the
-// webhooks and the auth service from anywhere (kube-apiserver's source address is not
-// predictable), metrics only from selected namespaces, nothing else.
+// Once a NetworkPolicy selects the manager's pods, only what they allow reaches them: the auth
+// service (and, with the webhooks component, the webhooks) from anywhere (kube-apiserver's source
+// address is not predictable), metrics only from selected namespaces, nothing else.
 func TestNetworkPolicies(t *testing.T) {
 	t.Parallel()
-	g := NewWithT(t)
-	m := defaultManifest(t)
-	mg := managerOf(t, g, m)
-	open := map[int32]bool{}       // port -> reachable from anywhere
-	restricted := map[int32]bool{} // port -> reachable from some peers
-	for _, u := range m.kind("NetworkPolicy") {
-		np := typed[networkingv1.NetworkPolicy](g, u)
-		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-		g.Expect(err).NotTo(HaveOccurred())
-		expectSelectsManager(g, mg, "NetworkPolicy "+np.Name, sel)
-		g.Expect(np.Spec.PolicyTypes).To(ConsistOf(networkingv1.PolicyTypeIngress), np.Name)
-		g.Expect(np.Spec.Egress).To(BeEmpty(), np.Name)
-		for _, rule := range np.Spec.Ingress {
-			g.Expect(rule.Ports).NotTo(BeEmpty(), "%s: an ingress rule without ports opens every port", np.Name)
-			for _, p := range rule.Ports {
-				g.Expect(p.Port).NotTo(BeNil(), np.Name)
-				g.Expect(p.EndPort).To(BeNil(), np.Name)
-				port, ok := containerPort(mg.container, *p.Port)
-				g.Expect(ok).To(BeTrue(), "%s: port %s is not a port of the manager", np.Name, p.Port.String())
-				if len(rule.From) == 0 {
-					open[port] = true
-				} else {
-					restricted[port] = true
+	for _, tc := range []struct {
+		install string
+		m       manifest
+		open    []string // the flags whose ports are reachable from anywhere
+	}{
+		{policiesInstall, defaultManifest(t), []string{"auth-bind-address"}},
+		{webhooksInstall, webhooksManifest(t), []string{webhookPortFlag, "auth-bind-address"}},
+	} {
+		t.Run(tc.install, func(t *testing.T) {
+			g := NewWithT(t)
+			mg := managerOf(t, g, tc.m)
+			open := map[int32]bool{}       // port -> reachable from anywhere
+			restricted := map[int32]bool{} // port -> reachable from some peers
+			for _, u := range tc.m.kind("NetworkPolicy") {
+				np := typed[networkingv1.NetworkPolicy](g, u)
+				sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+				g.Expect(err).NotTo(HaveOccurred())
+				expectSelectsManager(g, mg, "NetworkPolicy "+np.Name, sel)
+				g.Expect(np.Spec.PolicyTypes).To(ConsistOf(networkingv1.PolicyTypeIngress), np.Name)
+				g.Expect(np.Spec.Egress).To(BeEmpty(), np.Name)
+				for _, rule := range np.Spec.Ingress {
+					g.Expect(rule.Ports).NotTo(BeEmpty(), "%s: an ingress rule without ports opens every port", np.Name)
+					for _, p := range rule.Ports {
+						g.Expect(p.Port).NotTo(BeNil(), np.Name)
+						g.Expect(p.EndPort).To(BeNil(), np.Name)
+						port, ok := containerPort(mg.container, *p.Port)
+						g.Expect(ok).To(BeTrue(), "%s: port %s is not a port of the manager", np.Name, p.Port.String())
+						if len(rule.From) == 0 {
+							open[port] = true
+						} else {
+							restricted[port] = true
+						}
+					}
 				}
 			}
-		}
+			wantOpen := map[int32]bool{}
+			for _, flag := range tc.open {
+				wantOpen[mg.port(g, flag)] = true
+			}
+			g.Expect(open).To(Equal(wantOpen), "ports open to all sources")
+			g.Expect(restricted).To(Equal(map[int32]bool{mg.port(g, "metrics-bind-address"): true}), "ports open to selected sources")
+		})
 	}
-	webhookPort := intstr.Parse(mg.value(g, webhookPortFlag)).IntVal
-	authPort := mg.port(g, "auth-bind-address")
-	metricsPort := mg.port(g, "metrics-bind-address")
-	g.Expect(open).To(Equal(map[int32]bool{webhookPort: true, authPort: true}), "ports open to all sources")
-	g.Expect(restricted).To(Equal(map[int32]bool{metricsPort: true}), "ports open to selected sources")
 }
 
 // config/prometheus's ServiceMonitor, when enabled, scrapes the metrics Service and nothing else:
