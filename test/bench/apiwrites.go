@@ -136,15 +136,34 @@ func parseLabels(s string) map[string]string {
 
 // apiCounts are kube-apiserver's counters of what its clients did: every client's writes, from
 // apiserver_request_total (the bench's and the manager's alike, so the two phases of a scenario
-// compare on the same measure), and the admission webhook calls it made.
+// compare on the same measure), the admission webhook calls it made, and what its admission
+// policies did in process.
 type apiCounts struct {
 	writes       apiWrites
 	webhookCalls float64
+	// mutatingChecks counts the mutating policies applied (apiserver_mutating_admission_policy_check_total
+	// counts each one evaluated, whatever its outcome); validatingChecks the validating policies'
+	// denials and evaluation errors (apiserver_validating_admission_policy_check_total counts no
+	// validation that admitted the request): 0 when no write was refused.
+	validatingChecks, mutatingChecks float64
 }
 
 // since returns what was done after before was read.
 func (c apiCounts) since(before apiCounts) apiCounts {
-	return apiCounts{writes: c.writes.since(before.writes), webhookCalls: c.webhookCalls - before.webhookCalls}
+	return apiCounts{
+		writes:           c.writes.since(before.writes),
+		webhookCalls:     c.webhookCalls - before.webhookCalls,
+		validatingChecks: c.validatingChecks - before.validatingChecks,
+		mutatingChecks:   c.mutatingChecks - before.mutatingChecks,
+	}
+}
+
+// admissionPerGrant says, for n grants, what kube-apiserver's admission did per grant: webhook
+// calls, mutating policies applied, validating policies' denials and errors.
+func (c apiCounts) admissionPerGrant(n int) string {
+	return fmt.Sprintf("%.2f admission webhook calls per grant; %.2f mutating admission policy evaluations per grant; "+
+		"%.2f validating admission policy denials or errors per grant",
+		c.webhookCalls/float64(n), c.mutatingChecks/float64(n), c.validatingChecks/float64(n))
 }
 
 // apiServerCounts reads kube-apiserver's counters, from one scrape.
@@ -164,7 +183,28 @@ func (e *env) apiServerCounts(ctx context.Context) (apiCounts, error) {
 		return l["verb"] + " " + res
 	})
 	_, calls := sumCount(metrics, "apiserver_admission_webhook_admission_duration_seconds")
-	return apiCounts{writes: writes, webhookCalls: calls}, nil
+	return apiCounts{
+		writes:           writes,
+		webhookCalls:     calls,
+		validatingChecks: counterSum(metrics, "apiserver_validating_admission_policy_check_total"),
+		mutatingChecks:   counterSum(metrics, "apiserver_mutating_admission_policy_check_total"),
+	}, nil
+}
+
+// counterSum returns the sum of every series of a labelled counter from a scrape.
+func counterSum(metrics, name string) float64 {
+	var sum float64
+	for _, line := range strings.Split(metrics, "\n") {
+		rest, ok := strings.CutPrefix(line, name+"{")
+		if !ok {
+			continue
+		}
+		if _, value, ok := strings.Cut(rest, "} "); ok {
+			v, _ := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			sum += v
+		}
+	}
+	return sum
 }
 
 // scrapeAPIServer returns kube-apiserver's Prometheus metrics, read as the admin.

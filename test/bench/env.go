@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -113,7 +112,7 @@ type env struct {
 	logFile  *os.File
 	managers []*manager
 	// webhooks are registered with kube-apiserver when the phase's first manager starts, and
-	// served by it (-webhooks).
+	// served by it (-admission=webhooks).
 	webhooks *envtest.WebhookInstallOptions
 }
 
@@ -150,6 +149,10 @@ func (b *bench) startEnv(ctx context.Context, name string) (*env, error) {
 	if err := e.createNamespace(ctx, benchNamespace); err != nil {
 		return nil, errors.Join(err, e.stop())
 	}
+	// Before the warm-up, so that it warms up the policies' evaluation too.
+	if err := e.installAdmission(ctx); err != nil {
+		return nil, errors.Join(err, e.stop())
+	}
 	if err := e.warmUp(ctx); err != nil {
 		return nil, errors.Join(err, e.stop())
 	}
@@ -165,7 +168,9 @@ func (e *env) createNamespace(ctx context.Context, name string) error {
 // freshly started kube-apiserver builds a CRD's handler (schema, CEL programs) on its first
 // request and is busy with post-start work for a few seconds; the first writes of each kind also
 // pay for discovery in the client. That costs up to 2 s at 32 clients, which no scenario should
-// measure. It runs before any manager starts, so no manager ever sees these grants.
+// measure. It runs before any manager starts, so no manager ever sees these grants: their
+// finalizer (added by the admission policies, -admission=policies) is taken off before they are
+// deleted, so none is left terminating for the manager.
 func (e *env) warmUp(ctx context.Context) error {
 	const namespace, n = "bench-warm-up", 100
 	if err := e.createNamespace(ctx, namespace); err != nil {
@@ -204,6 +209,13 @@ func (e *env) warmUp(ctx context.Context) error {
 					return err
 				}
 			}
+			if len(g.Finalizers) > 0 {
+				orig := g.DeepCopy()
+				g.Finalizers = nil
+				if err := e.c.Patch(ctx, g, client.MergeFrom(orig)); err != nil {
+					return err
+				}
+			}
 			for _, o := range append(objs, g) {
 				if err := e.c.Delete(ctx, o); err != nil {
 					return err
@@ -217,33 +229,6 @@ func (e *env) warmUp(ctx context.Context) error {
 	}
 	e.b.logf("%s: warmed up in %s", e.name, time.Since(began).Round(time.Millisecond))
 	return nil
-}
-
-// webhookArgs returns the webhook flags of the next manager. The first manager of a phase serves
-// the admission webhooks, registered now as make run-local does (the generated configurations
-// pointed at it on loopback, with a CA generated now); later ones serve them on ports of their own
-// that kube-apiserver does not call.
-func (e *env) webhookArgs() ([]string, error) {
-	if !e.b.opts.webhooks {
-		return []string{"--disable-webhooks"}, nil
-	}
-	addr, err := managerproc.FreeAddress()
-	if err != nil {
-		return nil, err
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	if e.webhooks == nil {
-		p, _ := strconv.Atoi(port)
-		e.webhooks = &envtest.WebhookInstallOptions{
-			Paths:            []string{filepath.Join(testutil.RepoRoot(), "config", "webhook")},
-			LocalServingHost: "127.0.0.1",
-			LocalServingPort: p,
-		}
-		if err := e.webhooks.Install(e.cluster.Config); err != nil {
-			return nil, fmt.Errorf("register admission webhooks: %w", err)
-		}
-	}
-	return []string{"--webhook-cert-dir", e.webhooks.LocalServingCertDir, "--webhook-port", port}, nil
 }
 
 // stop stops the managers, then the control plane.
@@ -288,7 +273,7 @@ type manager struct {
 }
 
 // startManager runs the manager binary against the cluster (plain-HTTP auth service, metrics and
-// pprof on loopback, the admission webhooks unless -webhooks=false) and waits for its probes.
+// pprof on loopback, the admission flags of -admission) and waits for its probes.
 func (e *env) startManager(ctx context.Context, name string, extra ...string) (*manager, error) {
 	addrs := make([]string, 4)
 	for i := range addrs {
@@ -315,11 +300,11 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		"--pprof-bind-address", pprofAddr,
 		"--login-domain", loginDomain,
 	}
-	webhookArgs, err := e.webhookArgs()
+	admissionArgs, err := e.admissionArgs()
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, webhookArgs...)
+	args = append(args, admissionArgs...)
 	if e.b.opts.grantWorkers > 0 {
 		args = append(args, "--grant-workers", strconv.Itoa(e.b.opts.grantWorkers))
 	}

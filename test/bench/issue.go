@@ -53,7 +53,7 @@ const (
 )
 
 func runIssue(ctx context.Context, b *bench, s *section) error {
-	s.Method = issueMethod(b.opts.clients)
+	s.Method = issueMethod(b.opts.clients, b.opts.admission)
 	for _, n := range b.opts.sizes {
 		base, err := b.issueBaseline(ctx, n)
 		if err != nil {
@@ -64,12 +64,12 @@ func runIssue(ctx context.Context, b *bench, s *section) error {
 			return fmt.Errorf("operator with %d grants: %w", n, err)
 		}
 		addIssueRows(s, n, op, base)
-		addIssueNotes(s, n, op, base)
+		addIssueNotes(s, n, b.opts.admission, op, base)
 	}
 	return nil
 }
 
-func issueMethod(clients int) string {
+func issueMethod(clients int, admission string) string {
 	return fmt.Sprintf("Operator: %d concurrent clients create N grants; the time runs from the first create to the "+
 		"watch event showing the last grant Active (the controller creates its Secret and RoleBinding before "+
 		"writing Active, and posts its Issued Event after). Baseline: on a fresh control plane without the manager, the same %d clients "+
@@ -77,13 +77,33 @@ func issueMethod(clients int) string {
 		"references, labels, data as the operator writes them), write its Active status, then create its Issued Event "+
 		"(events.k8s.io/v1, as the manager's recorder writes it: regarding the grant, the same reason, action, note and "+
 		"reporting controller); it ends the same way, when the same watch shows the last grant Active. Each phase runs on a "+
-		"fresh control plane; the operator's with the admission webhooks registered (unless -webhooks=false), as deployed, "+
-		"the baseline's without. CPU per grant is each process's own user+system time (/proc/<pid>/stat) from the first "+
-		"create until the last Issued Event is in, divided by N; it includes the manager serving the admission webhooks and "+
-		"the CPU profile taken of it (-profile). API writes per grant: every client's writes as kube-apiserver counts them "+
+		"fresh control plane. %s CPU per grant is each process's own user+system time (/proc/<pid>/stat) from the first "+
+		"create until the last Issued Event is in, divided by N; it includes the CPU profile taken of the manager "+
+		"(-profile). API writes per grant: every client's writes as kube-apiserver counts them "+
 		"(apiserver_request_total, POST/PUT/PATCH/APPLY/DELETE, by resource), the same measure in both phases; the "+
-		"manager's own from its client-go rest_client_requests_total (by method), which counts no other client's.",
-		clients, clients)
+		"manager's own from its client-go rest_client_requests_total (by method), which counts no other client's. "+
+		"Admission, from kube-apiserver's metrics: webhook calls (apiserver_admission_webhook_admission_duration_seconds), "+
+		"mutating policies evaluated (apiserver_mutating_admission_policy_check_total) and validating policies' "+
+		"denials or errors (apiserver_validating_admission_policy_check_total, which counts no admitted request).",
+		clients, clients, issueAdmissionMethod(admission))
+}
+
+// issueAdmissionMethod says how the phases' grants are admitted in mode (-admission).
+func issueAdmissionMethod(mode string) string {
+	switch mode {
+	case admissionPolicies:
+		return "Admission (-admission=policies, as deployed on Kubernetes 1.36 and later): config/admission's policies " +
+			"and the limits ConfigMap are installed in both phases' control planes, so the baseline's grant writes pay " +
+			"kube-apiserver the same admission work as the operator phase's (the policies are part of what a grant " +
+			"write costs, whoever writes it), and the managers serve no webhook (--disable-webhooks)."
+	case admissionWebhooks:
+		return "Admission (-admission=webhooks, the fallback of clusters older than 1.36): the operator phase's grants " +
+			"go through the defaulting and validating webhooks, served by the manager (its CPU includes serving them); " +
+			"the baseline has none, having no manager to serve them."
+	default:
+		return "Admission (-admission=none): neither phase has admission policies or webhooks; the managers run with " +
+			"--disable-webhooks."
+	}
 }
 
 // addIssueRows adds one size's figures: the target (total time), the manager's CPU per grant
@@ -138,15 +158,16 @@ func addIssueRows(s *section, n int, op, base issueResult) {
 	})
 }
 
-func addIssueNotes(s *section, n int, op, base issueResult) {
-	s.note("%d grants, operator: the clients' creates done after %s; %.2f admission webhook calls per grant; "+
+func addIssueNotes(s *section, n int, mode string, op, base issueResult) {
+	s.note("%d grants, operator (-admission=%s): the clients' creates done after %s; %s; "+
 		"API writes per grant at kube-apiserver (bench and manager): %s; %s",
-		n, dur(op.created), op.webhookCalls/float64(n), op.writes.perGrant(n), op.cpu)
+		n, mode, dur(op.created), op.admission.admissionPerGrant(n), op.writes.perGrant(n), op.cpu)
 	s.note("%d grants, manager: %s", n, op.waits)
 	if op.profile != "" {
 		s.Details = append(s.Details, op.profile)
 	}
-	s.note("%d grants, baseline: API writes per grant at kube-apiserver: %s; %s", n, base.writes.perGrant(n), base.cpu)
+	s.note("%d grants, baseline (-admission=%s): %s; API writes per grant at kube-apiserver: %s; %s",
+		n, mode, base.admission.admissionPerGrant(n), base.writes.perGrant(n), base.cpu)
 }
 
 type issueResult struct {
@@ -161,7 +182,7 @@ type issueResult struct {
 	apiServerCPU  time.Duration
 	writes        apiWrites // every client's, as kube-apiserver counts them
 	managerWrites apiWrites // the manager's own, from its client-go metrics (operator phase)
-	webhookCalls  float64   // admission webhook calls by kube-apiserver (operator phase)
+	admission     apiCounts // kube-apiserver's admission webhook calls and policy checks (its writes are in writes)
 }
 
 // issueBaseline writes, without the operator, what issuing n grants writes.
@@ -205,7 +226,7 @@ func (b *bench) issueBaseline(ctx context.Context, n int) (issueResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("count writes: %w", err)
 	}
-	res.writes, res.apiServerCPU = counts.writes, cpu.used("kube-apiserver")
+	res.writes, res.admission, res.apiServerCPU = counts.writes, counts, cpu.used("kube-apiserver")
 	b.logf("%s: %d grants written by hand in %s", e.name, n, dur(res.total))
 	return res, nil
 }
@@ -410,7 +431,7 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 		return res, fmt.Errorf("count writes: %w", err)
 	}
 	res.managerCPU, res.apiServerCPU = cpu.used(mgr.name), cpu.used("kube-apiserver")
-	res.writes, res.webhookCalls = counts.writes, counts.webhookCalls
+	res.writes, res.admission = counts.writes, counts
 	if got := res.writes[eventCreates]; got < float64(n) {
 		b.logf("%s: only %.0f of %d Issued Events after %s", e.name, got, n, eventsTimeout)
 	}

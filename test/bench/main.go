@@ -88,7 +88,7 @@ type options struct {
 	reportPath       string
 	keep             bool
 	profile          bool
-	webhooks         bool
+	admission        string // admissionPolicies, admissionWebhooks or admissionNone (-admission)
 	managerEnv       []string
 }
 
@@ -152,8 +152,11 @@ func parseFlags() (options, error) {
 	flag.StringVar(&managerEnv, "manager-env", "", "Comma-separated NAME=value environment variables for the manager processes, "+
 		"after the manager container's env of config/manager/manager.yaml (which they override), e.g. GOMEMLIMIT=100MiB,GOGC=100.")
 	flag.BoolVar(&o.profile, "profile", true, "Take a CPU profile of kube-apiserver while the operator issues grants, and put its top entries in the report.")
-	flag.BoolVar(&o.webhooks, "webhooks", true, "Register the admission webhooks (served by the first manager of each scenario phase), "+
-		"as a deployment does; false runs the managers with --disable-webhooks.")
+	flag.StringVar(&o.admission, "admission", admissionPolicies, "The admission path: "+admissionPolicies+" (as deployed on "+
+		"Kubernetes 1.36 and later: config/admission's policies and the limits ConfigMap installed in every phase's "+
+		"control plane, the managers with --disable-webhooks --limits-configmap), "+admissionWebhooks+" (the fallback of "+
+		"older clusters: the webhooks registered and served by the first manager of each phase) or "+admissionNone+
+		" (--disable-webhooks, no policies).")
 	flag.BoolVar(&o.keep, "keep", false, "Keep the working directory (logs of the control planes and managers).")
 	flag.Parse()
 
@@ -190,6 +193,9 @@ func parseFlags() (options, error) {
 	o.expirySessions = min(o.expirySessions, o.expiryGrants)
 	if o.clients < 1 || o.revokes < 3 || o.logins < 1 || o.trSessions < 1 || o.faSessions < 2 || o.churnRate <= 0 || o.churnGrants < 1 {
 		return o, errors.New("-clients, -revokes (≥ 3), -logins, -tokenreview-sessions, -forwardauth-sessions (≥ 2), -churn-rate and -churn-grants must be positive")
+	}
+	if !slices.Contains([]string{admissionPolicies, admissionWebhooks, admissionNone}, o.admission) {
+		return o, fmt.Errorf("-admission %q: want %s, %s or %s", o.admission, admissionPolicies, admissionWebhooks, admissionNone)
 	}
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)
@@ -363,6 +369,7 @@ func machineFacts(b *bench) machine {
 		m.Commit = strings.TrimSpace(string(out))
 	}
 	m.ManagerEnv = strings.Join(b.opts.managerEnv, " ")
+	m.Admission = admissionDescription(b.opts.admission)
 	m.Flags = strings.Join(os.Args[1:], " ")
 	if m.Flags == "" {
 		m.Flags = "(defaults)"

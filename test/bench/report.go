@@ -138,6 +138,7 @@ type machine struct {
 	Started          time.Time
 	Flags            string
 	ManagerEnv       string
+	Admission        string // the -admission mode, described
 }
 
 // writeReport writes the Markdown report.
@@ -156,7 +157,8 @@ func writeReport(w io.Writer, m machine, sections []*section, took time.Duration
 	fmt.Fprintf(w, "| Commit | %s |\n", m.Commit)
 	fmt.Fprintf(w, "| Load average at start | %s |\n", m.LoadAverage)
 	fmt.Fprintf(w, "| Flags | `%s` |\n", m.Flags)
-	fmt.Fprintf(w, "| Manager environment | `%s` |\n\n", m.ManagerEnv)
+	fmt.Fprintf(w, "| Manager environment | `%s` |\n", m.ManagerEnv)
+	fmt.Fprintf(w, "| Admission | %s |\n\n", cell(m.Admission))
 
 	fmt.Fprintf(w, "## Summary\n\n| Scenario | Figures | PASS | FAIL | Time |\n|---|---|---|---|---|\n")
 	for _, s := range sections {
