@@ -142,7 +142,7 @@ func writePolicy(out io.Writer, namespace string, policies []supportaccessv1alph
 	if s.MaxGrantDuration > 0 {
 		fmt.Fprintf(w, "Max grant duration:\t%s\n", policy.FormatDuration(s.MaxGrantDuration))
 	} else {
-		fmt.Fprintf(w, "Max grant duration:\tnot set: the operator's --max-grant-duration applies (720h unless configured)\n")
+		fmt.Fprintf(w, "Max grant duration:\tnot set: the operator's limit applies (720h unless configured)\n")
 	}
 	meets, why := policy.MeetsAAL2(s)
 	verdict := "no"

@@ -71,7 +71,7 @@ func AccessLevel(value string) (supportaccessv1alpha1.AccessLevel, error) {
 }
 
 // GrantDuration parses --duration: at least 15m. The upper bound (the account's maxGrantDuration,
-// or the operator's --max-grant-duration) is the server's to enforce; it answers with the limit.
+// or the operator's limit) is the server's to enforce; it answers with the limit.
 func GrantDuration(value string) (string, error) {
 	return boundedDuration("duration", value, minGrantDuration, maxDurationValue)
 }
