@@ -31,11 +31,6 @@ import (
 	"strconv"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/admissionpolicies"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 )
@@ -261,21 +256,8 @@ func runManager(stopping context.Context, force <-chan struct{}, cluster *localc
 // installAdmission installs config/admission's policies, as config/default does, and waits until
 // kube-apiserver enforces them.
 func installAdmission(ctx context.Context, cluster *localcluster.Cluster) error {
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		return err
-	}
-	if err := supportaccessv1alpha1.AddToScheme(scheme); err != nil {
-		return err
-	}
-	c, err := client.New(cluster.Config, client.Options{Scheme: scheme})
-	if err != nil {
-		return err
-	}
-	if err := admissionpolicies.Install(ctx, c, admissionpolicies.Options{Dir: admissionDir, OperatorNamespace: operatorNamespace}); err != nil {
-		return fmt.Errorf("install the admission policies: %w", err)
-	}
-	if err := admissionpolicies.WaitEnforced(ctx, c, "default", time.Minute); err != nil {
+	opts := admissionpolicies.Options{Dir: admissionDir, OperatorNamespace: operatorNamespace}
+	if err := admissionpolicies.InstallAndWait(ctx, cluster.Config, opts, time.Minute); err != nil {
 		return err
 	}
 	logf("installed the admission policies of %s (kube-apiserver enforces them; no webhook)", admissionDir)

@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -194,4 +195,25 @@ func probe(ctx context.Context, c client.Client, namespace string) error {
 		return nil
 	}
 	return fmt.Errorf("a 9999h grant was not refused yet: %v", err)
+}
+
+// InstallAndWait installs the policies of opts into the cluster of cfg and waits, up to timeout,
+// until kube-apiserver enforces them in the namespace "default" (see WaitEnforced: the limits
+// ConfigMap must exist already). It is the whole setup of make run-local and the end-to-end suites.
+func InstallAndWait(ctx context.Context, cfg *rest.Config, opts Options, timeout time.Duration) error {
+	scheme := runtime.NewScheme()
+	if err := admissionregistrationv1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	if err := supportaccessv1alpha1.AddToScheme(scheme); err != nil {
+		return err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("client for the admission policies: %w", err)
+	}
+	if err := Install(ctx, c, opts); err != nil {
+		return fmt.Errorf("install the admission policies: %w", err)
+	}
+	return WaitEnforced(ctx, c, "default", timeout)
 }

@@ -27,11 +27,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	supportaccessv1alpha1 "github.com/supportaccess/support-access-operator/api/v1alpha1"
 	"github.com/supportaccess/support-access-operator/internal/admissionpolicies"
 	"github.com/supportaccess/support-access-operator/internal/limits"
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
@@ -202,15 +197,11 @@ func (s *Suite) managerArgs(i int) ([]string, error) {
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", probeAddr,
 		"--disable-webhooks",
-		"--limits-configmap", s.limitsNamespace() + "/" + LimitsConfigMap,
+		"--limits-configmap", s.operatorNamespace() + "/" + LimitsConfigMap,
 		"--login-domain", LoginDomain,
 	}
 	if len(s.AuthURLs) > 1 {
-		ns := s.opts.OperatorNamespace
-		if ns == "" {
-			ns = "default"
-		}
-		args = append(args, "--leader-elect", "--leader-election-namespace", ns)
+		args = append(args, "--leader-elect", "--leader-election-namespace", s.operatorNamespace())
 	} else {
 		args = append(args, "--leader-elect=false")
 	}
@@ -228,34 +219,20 @@ func (s *Suite) managerArgs(i int) ([]string, error) {
 // with the limits ConfigMap they and the managers read, and waits until kube-apiserver enforces
 // them.
 func (s *Suite) installAdmission(ctx context.Context) error {
-	ns := s.limitsNamespace()
+	ns := s.operatorNamespace()
 	if _, err := s.AdminKubectl("create", "configmap", LimitsConfigMap, "-n", ns,
 		"--from-literal="+limits.KeyMaxGrantDuration+"="+MaxGrantDuration); err != nil {
 		return err
 	}
-	sch := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(sch); err != nil {
-		return err
-	}
-	if err := supportaccessv1alpha1.AddToScheme(sch); err != nil {
-		return err
-	}
-	c, err := client.New(s.Cluster.Config, client.Options{Scheme: sch})
-	if err != nil {
-		return err
-	}
-	err = admissionpolicies.Install(ctx, c, admissionpolicies.Options{
+	return admissionpolicies.InstallAndWait(ctx, s.Cluster.Config, admissionpolicies.Options{
 		Dir:               filepath.Join(testutil.RepoRoot(), "config", "admission"),
 		OperatorNamespace: ns,
-	})
-	if err != nil {
-		return fmt.Errorf("install the admission policies: %w", err)
-	}
-	return admissionpolicies.WaitEnforced(ctx, c, "default", startTimeout)
+	}, startTimeout)
 }
 
-// limitsNamespace is where the limits ConfigMap is: the operator's namespace.
-func (s *Suite) limitsNamespace() string {
+// operatorNamespace is the managers' namespace (OperatorNamespace, else "default"): where the
+// limits ConfigMap and the leader election Lease are.
+func (s *Suite) operatorNamespace() string {
 	if s.opts.OperatorNamespace != "" {
 		return s.opts.OperatorNamespace
 	}
