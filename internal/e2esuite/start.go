@@ -17,6 +17,7 @@ limitations under the License.
 package e2esuite
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -221,7 +222,7 @@ func (s *Suite) managerArgs(i int) ([]string, error) {
 func (s *Suite) installAdmission(ctx context.Context) error {
 	ns := s.operatorNamespace()
 	if _, err := s.AdminKubectl("create", "configmap", LimitsConfigMap, "-n", ns,
-		"--from-literal="+limits.KeyMaxGrantDuration+"="+MaxGrantDuration); err != nil {
+		"--from-literal="+limits.KeyMaxGrantDuration+"="+cmp.Or(s.opts.MaxGrantDuration, MaxGrantDuration)); err != nil {
 		return err
 	}
 	return admissionpolicies.InstallAndWait(ctx, s.Cluster.Config, admissionpolicies.Options{

@@ -39,8 +39,8 @@ const (
 	// still accepts a token the auth service already refuses, as in production with the recommended
 	// TTL.
 	WebhookCacheTTL = 2 * time.Second
-	// LimitsConfigMap and MaxGrantDuration are the operator's limits ConfigMap in its namespace
-	// and the grant cap it holds (config/manager/limits.yaml's).
+	// LimitsConfigMap is the operator's limits ConfigMap in its namespace, and MaxGrantDuration
+	// the grant cap it holds unless Options.MaxGrantDuration says otherwise (config/manager/limits.yaml's).
 	LimitsConfigMap  = "support-access-limits"
 	MaxGrantDuration = "720h"
 	// APIServerSuccessCacheTTL is that fixed cache, which no flag changes.
@@ -73,6 +73,9 @@ type Options struct {
 	// token webhook is the first's. With more than one, leader election is on (its Lease in
 	// OperatorNamespace, else "default"), so that one replica reconciles and every one serves.
 	Replicas int
+	// MaxGrantDuration is the operator's grant cap in the limits ConfigMap, which admission and
+	// the managers read; empty means MaxGrantDuration (the shipped default).
+	MaxGrantDuration string
 	// ManagerArgs are appended to every replica's arguments; a flag given again wins over the
 	// harness's own.
 	ManagerArgs []string

@@ -75,7 +75,7 @@ spec:
 	g.Expect(eval[int](g, b, `document.querySelectorAll('#live-grants img, #live-grants script').length`)).To(Equal(0))
 }
 
-// A period above the operator's cap (the managers' --max-grant-duration) is refused by
+// A period above the operator's cap (the limits ConfigMap's maxGrantDuration) is refused by
 // admission, and the page says so in kube-apiserver's words; nothing is created.
 func TestConsoleShowsAdmissionRefusal(t *testing.T) {
 	g := NewWithT(t)

@@ -55,7 +55,7 @@ func TestConsoleBehindSSOProxy(t *testing.T) {
 	g.Expect(admin.text(g, ".who")).To(ContainSubstring("system:serviceaccount:" + accountA + ":" + consoleAdmin))
 	g.Expect(admin.text(g, "#grant_console-sso .password")).To(Equal(gr.password), "the admin may read the Secret")
 	g.Expect(eval[bool](g, admin, `document.querySelector('#duration option[value="720h"]').disabled`)).To(BeTrue(),
-		"30 days is above the operator's --max-grant-duration")
+		"30 days is above the operator's limit")
 	g.Expect(admin.text(g, `#duration option[value="720h"]`)).To(ContainSubstring("longer than the operator allows (" + operatorMaxGrantDuration + ")"))
 
 	// A read-only user whose browser forces the disabled Generate button: kube-apiserver refuses

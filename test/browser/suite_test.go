@@ -50,7 +50,7 @@ const (
 
 	// consoleLoginURL is the managers' --login-url: where support logs in, as the console shows it.
 	consoleLoginURL = "https://app.example.test/.supportaccess/login"
-	// operatorMaxGrantDuration is the managers' --max-grant-duration.
+	// operatorMaxGrantDuration is the operator's limit (the limits ConfigMap's maxGrantDuration).
 	operatorMaxGrantDuration = "336h"
 	// eventually is the deadline of what the system does by itself (a reconcile, a watch event).
 	eventually = 30 * time.Second
@@ -112,9 +112,9 @@ func TestMain(m *testing.M) {
 			"--auth-trusted-proxies", "127.0.0.1/32",
 			// Copied into the credentials Secrets, so the console shows and copies it.
 			"--login-url", consoleLoginURL,
-			// Below the 30 days the console offers: admission refuses that choice (docs/console.md).
-			"--max-grant-duration", operatorMaxGrantDuration,
 		},
+		// Below the 30 days the console offers: admission refuses that choice (docs/console.md).
+		MaxGrantDuration: operatorMaxGrantDuration,
 		ReplicaArgs: [][]string{
 			{"--forward-auth-headers", "forwarded", "--console-bind-address", consoleAddr},
 			{"--forward-auth-headers", "original"},
