@@ -78,6 +78,7 @@ func TestTenantAdminAttacks(t *testing.T) {
 		{"item 4: forge or replay a session Lease", forgedSession},
 		{"item 5: open unbounded sessions", unboundedSessions},
 		{"tenant admin is confined to its namespace", tenantConfinement},
+		{"lift the operator's grant cap, or drop the finalizer", operatorLimit},
 	}
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
