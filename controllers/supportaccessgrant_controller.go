@@ -196,6 +196,9 @@ func (r *SupportAccessGrantReconciler) window(ctx context.Context, grant *suppor
 
 // SetupWithManager registers the controller and its watches.
 func (r *SupportAccessGrantReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Options.Limits == nil {
+		return errors.New("SupportAccessGrant controller: no operator limits")
+	}
 	workers := r.Options.MaxConcurrentReconciles
 	if workers < 1 {
 		workers = 1
