@@ -50,8 +50,9 @@ help: ## Display this help.
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate CRDs, RBAC and webhook manifests from the code's markers.
+manifests: controller-gen ## Generate CRDs, RBAC and webhook manifests from the code's markers, and the Helm chart's copies of them.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	hack/sync-chart-files.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -70,8 +71,14 @@ verify: manifests generate ## Fail when gofmt or the generated files are not up 
 	@hack/verify.sh
 
 .PHONY: test
-test: verify vet envtest caddy browser-deps ## Check formatting and generated files, then run every test (unit, envtest, e2e, browser) with -race.
+test: verify vet envtest caddy browser-deps test-helm ## Check formatting and generated files, then run every test (unit, envtest, e2e, browser, Helm chart) with -race.
 	go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
+
+# The Helm chart's tests are their own Go module (test/helm), so that Helm's dependencies stay out of
+# the manager's: ./... above does not reach them.
+.PHONY: test-helm
+test-helm: envtest ## Vet and run the Helm chart's tests (charts/support-access-operator, module test/helm) with -race.
+	cd test/helm && go vet ./... && go test -race -timeout $(TEST_TIMEOUT) $(GOTESTFLAGS) ./...
 
 # make bench measures the performance targets (docs/reference.md#performance-targets) against
 # same-run baselines (about 12 minutes on 2 cores); BENCH=issue (or tokenreview, forwardauth,

@@ -13,7 +13,7 @@ if [ -n "$unformatted" ]; then
 fi
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  generated=(config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go)
+  generated=(config/crd/bases config/rbac/role.yaml config/webhook/manifests.yaml api/v1alpha1/zz_generated.deepcopy.go charts/support-access-operator/files)
   existing=()
   for f in "${generated[@]}"; do [ -e "$f" ] && existing+=("$f"); done
   stale=$(git status --porcelain -- "${existing[@]}")
