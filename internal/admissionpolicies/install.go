@@ -53,8 +53,6 @@ type Options struct {
 	// NamespaceSelector, when set, limits every binding to the namespaces it selects (tests run
 	// several admission modes on one kube-apiserver). Nil: every namespace, as deployed.
 	NamespaceSelector *metav1.LabelSelector
-	// NamePrefix is put before every policy's and binding's name, so that two sets can coexist.
-	NamePrefix string
 }
 
 // Load reads the policies and bindings of opts.Dir, adjusted as opts say.
@@ -77,7 +75,7 @@ func Load(opts Options) ([]client.Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		reader := utilyaml.NewYAMLReader(bufioReader(raw))
+		reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(raw)))
 		for {
 			doc, err := reader.Read()
 			if errors.Is(err, io.EOF) {
@@ -111,32 +109,32 @@ func Load(opts Options) ([]client.Object, error) {
 
 // adjust applies opts to one object, as config/default's kustomization would.
 func adjust(o client.Object, opts Options) error {
-	o.SetName(opts.NamePrefix + o.GetName())
 	switch obj := o.(type) {
 	case *admissionregistrationv1.ValidatingAdmissionPolicy, *admissionregistrationv1.MutatingAdmissionPolicy:
 	case *admissionregistrationv1.ValidatingAdmissionPolicyBinding:
-		obj.Spec.PolicyName = opts.NamePrefix + obj.Spec.PolicyName
 		if ref := obj.Spec.ParamRef; ref != nil && ref.Namespace == placeholderNamespace {
 			ref.Namespace = opts.OperatorNamespace
 		}
-		if opts.NamespaceSelector != nil {
-			if obj.Spec.MatchResources == nil {
-				obj.Spec.MatchResources = &admissionregistrationv1.MatchResources{}
-			}
-			obj.Spec.MatchResources.NamespaceSelector = opts.NamespaceSelector
-		}
+		obj.Spec.MatchResources = scoped(obj.Spec.MatchResources, opts.NamespaceSelector)
 	case *admissionregistrationv1.MutatingAdmissionPolicyBinding:
-		obj.Spec.PolicyName = opts.NamePrefix + obj.Spec.PolicyName
-		if opts.NamespaceSelector != nil {
-			if obj.Spec.MatchResources == nil {
-				obj.Spec.MatchResources = &admissionregistrationv1.MatchResources{}
-			}
-			obj.Spec.MatchResources.NamespaceSelector = opts.NamespaceSelector
-		}
+		obj.Spec.MatchResources = scoped(obj.Spec.MatchResources, opts.NamespaceSelector)
 	default:
 		return fmt.Errorf("unexpected %T %q: config/admission holds admission policies and bindings only", o, o.GetName())
 	}
 	return nil
+}
+
+// scoped returns a binding's match resources limited to the namespaces sel selects; nil sel
+// leaves them as they are.
+func scoped(mr *admissionregistrationv1.MatchResources, sel *metav1.LabelSelector) *admissionregistrationv1.MatchResources {
+	if sel == nil {
+		return mr
+	}
+	if mr == nil {
+		mr = &admissionregistrationv1.MatchResources{}
+	}
+	mr.NamespaceSelector = sel
+	return mr
 }
 
 // Install creates the policies and bindings of opts.Dir.
@@ -152,8 +150,6 @@ func Install(ctx context.Context, c client.Client, opts Options) error {
 	}
 	return nil
 }
-
-func bufioReader(raw []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(raw)) }
 
 // WaitEnforced polls until kube-apiserver enforces the installed policies in namespace, which it
 // does once its own informers have loaded and compiled them and their parameters: until a dry-run
