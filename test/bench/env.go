@@ -117,6 +117,12 @@ type env struct {
 }
 
 func (b *bench) startEnv(ctx context.Context, name string) (*env, error) {
+	return b.startEnvWith(ctx, name, localcluster.Options{})
+}
+
+// startEnvWith is startEnv with control-plane options of the scenario's own (e.g. a token
+// webhook); the bench sets their assets, state directory and output.
+func (b *bench) startEnvWith(ctx context.Context, name string, opts localcluster.Options) (*env, error) {
 	e := &env{b: b, name: name, dir: filepath.Join(b.dir, name)}
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, err
@@ -126,11 +132,8 @@ func (b *bench) startEnv(ctx context.Context, name string) (*env, error) {
 		return nil, err
 	}
 	began := time.Now()
-	e.cluster, err = localcluster.Start(ctx, localcluster.Options{
-		AssetsDir: b.assets,
-		StateDir:  filepath.Join(e.dir, "cluster"),
-		Output:    e.logFile,
-	})
+	opts.AssetsDir, opts.StateDir, opts.Output = b.assets, filepath.Join(e.dir, "cluster"), e.logFile
+	e.cluster, err = localcluster.Start(ctx, opts)
 	if err != nil {
 		e.logFile.Close()
 		return nil, fmt.Errorf("start control plane for %s: %w", name, err)
@@ -270,11 +273,27 @@ type manager struct {
 	metricsURL string
 	pprofURL   string // Go's pprof endpoints (--pprof-bind-address)
 	logPath    string
+	// readyIn is the time from the process's start until its probes answered: readyz and, in
+	// plain HTTP, the auth service's /healthz, which it binds only once the manager's caches and
+	// its own indexes have synced.
+	readyIn time.Duration
 }
 
 // startManager runs the manager binary against the cluster (plain-HTTP auth service, metrics and
 // pprof on loopback, the admission flags of -admission) and waits for its probes.
 func (e *env) startManager(ctx context.Context, name string, extra ...string) (*manager, error) {
+	return e.startManagerWith(ctx, name, authTLS{}, extra...)
+}
+
+// authTLS is how a manager's auth service listens: on a free loopback port in plain HTTP (the
+// zero value), or on addr (if set) over TLS with the certificate in certDir (if set).
+type authTLS struct {
+	addr    string
+	certDir string
+}
+
+// startManagerWith is startManager with the auth service's address and TLS of auth.
+func (e *env) startManagerWith(ctx context.Context, name string, auth authTLS, extra ...string) (*manager, error) {
 	addrs := make([]string, 4)
 	for i := range addrs {
 		a, err := managerproc.FreeAddress()
@@ -284,9 +303,16 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		addrs[i] = a
 	}
 	authAddr, probeAddr, metricsAddr, pprofAddr := addrs[0], addrs[1], addrs[2], addrs[3]
+	if auth.addr != "" {
+		authAddr = auth.addr
+	}
+	authScheme := "http://"
+	if auth.certDir != "" {
+		authScheme = "https://"
+	}
 	m := &manager{
 		name:       name,
-		authURL:    "http://" + authAddr,
+		authURL:    authScheme + authAddr,
 		metricsURL: "http://" + metricsAddr + "/metrics",
 		pprofURL:   "http://" + pprofAddr,
 		logPath:    filepath.Join(e.dir, name+".log"),
@@ -299,6 +325,9 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 		"--health-probe-bind-address", probeAddr,
 		"--pprof-bind-address", pprofAddr,
 		"--login-domain", loginDomain,
+	}
+	if auth.certDir != "" {
+		args = append(args, "--auth-cert-dir", auth.certDir)
 	}
 	admissionArgs, err := e.admissionArgs()
 	if err != nil {
@@ -318,11 +347,18 @@ func (e *env) startManager(ctx context.Context, name string, extra ...string) (*
 	}
 	m.proc.Name = name
 	e.managers = append(e.managers, m)
-	if err := m.proc.WaitReady(ctx, managerStartTimeout, "http://"+probeAddr+"/readyz", m.authURL+"/healthz"); err != nil {
+	ready := []string{"http://" + probeAddr + "/readyz"}
+	if auth.certDir == "" {
+		// WaitReady's client trusts no private CA; over TLS, readyz (informers synced, the auth
+		// service started) is the signal, and the first request the scenario makes checks it.
+		ready = append(ready, m.authURL+"/healthz")
+	}
+	if err := m.proc.WaitReady(ctx, managerStartTimeout, ready...); err != nil {
 		tail, _ := managerproc.TailLines(m.logPath, 30)
 		return nil, fmt.Errorf("%w\n%s", err, tail)
 	}
-	e.b.logf("%s: %s ready in %s", e.name, name, time.Since(began).Round(time.Millisecond))
+	m.readyIn = time.Since(began)
+	e.b.logf("%s: %s ready in %s", e.name, name, m.readyIn.Round(time.Millisecond))
 	return m, nil
 }
 
@@ -545,45 +581,34 @@ func (e *env) profileManager(ctx context.Context, m *manager, kind string, d tim
 // profileTop downloads a pprof profile from url into the run's directory and returns the top
 // entries as `go tool pprof -top` prints them, without the header lines that name files and times.
 func (e *env) profileTop(ctx context.Context, hc *http.Client, url, name string, pprofArgs ...string) (string, error) {
+	path := filepath.Join(e.dir, name+".pprof")
+	if err := downloadProfile(ctx, hc, url, path); err != nil {
+		return "", fmt.Errorf("profile %s: %w", name, err)
+	}
+	return pprofTop(ctx, append(append([]string{"-top"}, pprofArgs...), path)...)
+}
+
+// downloadProfile saves the profile at url to path.
+func downloadProfile(ctx context.Context, hc *http.Client, url, path string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return "", err
+		return err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("profile %s: status %d", name, resp.StatusCode)
+		return fmt.Errorf("status %d", resp.StatusCode)
 	}
-	path := filepath.Join(e.dir, name+".pprof")
 	f, err := os.Create(path)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if _, err := io.Copy(f, resp.Body); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	args := append([]string{"tool", "pprof", "-top"}, pprofArgs...)
-	cmd := exec.CommandContext(ctx, "go", append(args, path)...)
-	cmd.SysProcAttr = localcluster.ChildProcAttr()
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go tool pprof: %w", err)
-	}
-	// Keep the header's totals and the table.
-	var keep []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(line, "File:") || strings.HasPrefix(line, "Build ID:") || strings.HasPrefix(line, "Type:") ||
-			strings.HasPrefix(line, "Time:") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	return strings.Join(keep, "\n"), nil
+	return f.Close()
 }

@@ -79,7 +79,11 @@ func issueMethod(clients int, admission string) string {
 		"reporting controller); it ends the same way, when the same watch shows the last grant Active. Each phase runs on a "+
 		"fresh control plane. %s CPU per grant is each process's own user+system time (/proc/<pid>/stat) from the first "+
 		"create until the last Issued Event is in, divided by N; it includes the CPU profile taken of the manager "+
-		"(-profile). API writes per grant: every client's writes as kube-apiserver counts them "+
+		"(-profile). With -profile, the manager's CPU is also broken down by category: CPU profiles of the manager "+
+		"back to back from the first create until the last Issued Event (profile.proto read by the bench), each "+
+		"sample counted once in the first category one of its frames' functions matches (GC; the auth service's index "+
+		"updates; the events recorder; decoding; requests: encoding, HTTP and TLS; the reconcile logic; the rest of the "+
+		"Go runtime; other), per grant. API writes per grant: every client's writes as kube-apiserver counts them "+
 		"(apiserver_request_total, POST/PUT/PATCH/APPLY/DELETE, by resource), the same measure in both phases; the "+
 		"manager's own from its client-go rest_client_requests_total (by method), which counts no other client's. "+
 		"Admission, from kube-apiserver's metrics: webhook calls (apiserver_admission_webhook_admission_duration_seconds), "+
@@ -137,6 +141,9 @@ func addIssueRows(s *section, n int, op, base issueResult) {
 		Target: "≤ " + dur(issueCPUTarget),
 		Result: verdict(perGrant <= issueCPUTarget),
 	})
+	for _, r := range op.cpuRows {
+		s.add(r)
+	}
 	s.add(row{
 		Figure:   fmt.Sprintf("%d grants: kube-apiserver CPU per grant", n),
 		Value:    dur(op.apiServerCPU / time.Duration(n)),
@@ -177,6 +184,7 @@ type issueResult struct {
 	cpu     string        // each process's share of the cores until the last grant was Active
 	waits   string        // the manager's reconcile and cache-wait figures (operator phase)
 	profile string        // kube-apiserver's and the manager's CPU profiles' top entries (operator phase)
+	cpuRows []row         // the manager's CPU per grant by category, from its profiles (operator phase)
 	// Until the last Issued Event was written:
 	managerCPU    time.Duration // operator phase
 	apiServerCPU  time.Duration
@@ -396,6 +404,14 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 	if err != nil {
 		return issueResult{}, err
 	}
+	return e.issueWithManager(ctx, mgr, n, b.opts.profile)
+}
+
+// issueWithManager is the operator phase in e, whose manager mgr runs: it creates n grants, waits
+// until mgr has made all of them Active and its Issued Events are in, and measures (with
+// profile, the CPU profiles too). The scale scenario goes on with e afterwards.
+func (e *env) issueWithManager(ctx context.Context, mgr *manager, n int, profile bool) (issueResult, error) {
+	b := e.b
 	tracker := newActiveTracker(n)
 	w, err := e.watchGrants(ctx, tracker.observe)
 	if err != nil {
@@ -413,7 +429,10 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 
 	cpu := e.cpuMeter()
 	began := time.Now()
-	profile := e.profileIssuing(ctx, mgr, n)
+	var prof *issueProfile
+	if profile {
+		prof = e.profileIssuing(ctx, mgr, n)
+	}
 	created, err := e.createTimed(ctx, n)
 	createsDone := time.Since(began)
 	if err != nil {
@@ -431,6 +450,8 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 		return res, fmt.Errorf("count writes: %w", err)
 	}
 	res.managerCPU, res.apiServerCPU = cpu.used(mgr.name), cpu.used("kube-apiserver")
+	// The profiles end with the CPU reading: what they sample is what the figure counts.
+	res.profile, res.cpuRows = prof.finish(ctx, n)
 	res.writes, res.admission = counts.writes, counts
 	if got := res.writes[eventCreates]; got < float64(n) {
 		b.logf("%s: only %.0f of %d Issued Events after %s", e.name, got, n, eventsTimeout)
@@ -442,7 +463,6 @@ func (b *bench) issueOperator(ctx context.Context, n int) (issueResult, error) {
 	res.managerWrites = managerAfter.since(managerBefore)
 	res.waits = mgr.waitProfile(ctx)
 	res.latency = issueLatencies(tracker, created)
-	res.profile = <-profile
 	return res, checkIssuedObjects(ctx, e, n)
 }
 
@@ -465,36 +485,61 @@ func (e *env) createTimed(ctx context.Context, n int) (map[string]time.Time, err
 	return created, err
 }
 
-// profileIssuing takes, with -profile, CPU profiles of kube-apiserver and of the manager over
-// the same seconds while the manager issues n grants, and sends their top entries ("" without
-// -profile).
-func (e *env) profileIssuing(ctx context.Context, mgr *manager, n int) <-chan string {
-	profile := make(chan string, 1)
-	if !e.b.opts.profile {
-		profile <- ""
-		return profile
-	}
+// issueProfile is the profiling of an operator phase (-profile): kube-apiserver's CPU profile over
+// the first seconds, and the manager's over the whole issuing, as a chain of short profiles.
+type issueProfile struct {
+	apiServer <-chan string // kube-apiserver's top entries, when its profile is done
+	manager   *profileChain
+}
+
+// profileIssuing starts a CPU profile of kube-apiserver over the first seconds of issuing n grants
+// and the manager's profile chain, which runs until finish.
+func (e *env) profileIssuing(ctx context.Context, mgr *manager, n int) *issueProfile {
 	// Over most of the expected run: the operator issues about 100 grants/s or more.
 	d := time.Duration(max(2, min(30, n/150))) * time.Second
+	apiServer := make(chan string, 1)
 	go func() {
-		// Both at once: where kube-apiserver and the manager spend the same seconds.
-		var managerTop string
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			var err error
-			if managerTop, err = e.profileManager(ctx, mgr, "profile", d, "manager-issue"); err != nil {
-				managerTop = "profile failed: " + err.Error()
-			}
-		})
 		top, err := e.profileAPIServer(ctx, d, "kube-apiserver-issue")
 		if err != nil {
 			top = "profile failed: " + err.Error()
 		}
-		wg.Wait()
-		profile <- fmt.Sprintf("kube-apiserver CPU profile, first %s of issuing %d grants (go tool pprof -top):\n%s\n\n"+
-			"The manager's CPU profile over the same seconds:\n%s", d, n, top, managerTop)
+		apiServer <- fmt.Sprintf("kube-apiserver CPU profile, first %s of issuing %d grants (go tool pprof -top):\n%s", d, n, top)
 	}()
-	return profile
+	return &issueProfile{apiServer: apiServer, manager: e.startProfileChain(ctx, mgr, "manager-issue")}
+}
+
+// finish stops the manager's profiles (called once the last Issued Event is in) and returns the
+// details for the report, and the manager's CPU per grant by category as rows (nothing if p is
+// nil: no profile was taken).
+func (p *issueProfile) finish(ctx context.Context, n int) (details string, rows []row) {
+	if p == nil {
+		return "", nil
+	}
+	paths, err := p.manager.stop()
+	apiServer := <-p.apiServer
+	if err != nil {
+		return apiServer + "\n\nThe manager's CPU profile failed: " + err.Error(), nil
+	}
+	top, err := pprofTop(ctx, append([]string{"-top", "-nodecount=25"}, paths...)...)
+	if err != nil {
+		top = err.Error()
+	}
+	sums, total, err := cpuBreakdownFiles(paths)
+	table := cpuBreakdownText(sums, total, n)
+	if err != nil {
+		table += "\n(" + err.Error() + ")"
+	}
+	details = fmt.Sprintf("%s\n\nThe manager's CPU by category, from its CPU profiles from the first create to the last Issued Event "+
+		"(%d profiles of %s back to back, %s sampled in all):\n%s\n\nThe same profiles' top entries (go tool pprof -top, merged):\n%s",
+		apiServer, len(paths), profileWindow, dur(total), table, top)
+	for i, d := range sums {
+		rows = append(rows, row{
+			Figure: fmt.Sprintf("%d grants: manager CPU per grant, %s", n, categoryName(i)),
+			Value:  fmt.Sprintf("%s (%.0f %%)", dur(d/time.Duration(n)), 100*float64(d)/float64(max(total, 1))),
+			Result: info,
+		})
+	}
+	return details, rows
 }
 
 // issueLatencies summarises create → Active per grant.

@@ -52,17 +52,20 @@ type scenario struct {
 	name  string
 	title string
 	run   func(ctx context.Context, b *bench, s *section) error
+	// optIn scenarios run only when named (-scenarios): too long for every make bench.
+	optIn bool
 }
 
 var scenarios = []scenario{
-	{"issue", "Issue throughput", runIssue},
-	{"expiry", "Expiry precision", runExpiry},
-	{"revoke", "Revoke propagation", runRevoke},
-	{"tokenreview", "TokenReview throughput and latency", runTokenReview},
-	{"forwardauth", "Forward auth throughput and latency", runForwardAuth},
-	{"churn", "Steady churn", runChurn},
-	{"login", "Login cost", runLogin},
-	{"memory", "Manager memory", runMemory},
+	{"issue", "Issue throughput", runIssue, false},
+	{"expiry", "Expiry precision", runExpiry, false},
+	{"revoke", "Revoke propagation", runRevoke, false},
+	{"tokenreview", "TokenReview throughput and latency", runTokenReview, false},
+	{"forwardauth", "Forward auth throughput and latency", runForwardAuth, false},
+	{"churn", "Steady churn", runChurn, false},
+	{"login", "Login cost", runLogin, false},
+	{"memory", "Manager memory", runMemory, false},
+	{"scale", "Cost curves", runScale, true},
 }
 
 type options struct {
@@ -77,6 +80,10 @@ type options struct {
 	trConcurrency    []int
 	trDuration       time.Duration
 	trSessions       int
+	trTLSConcurrency []int
+	e2eSessions      int
+	scaleSizes       []int
+	scaleSessions    int
 	faConcurrency    []int
 	faDuration       time.Duration
 	faSessions       int
@@ -128,7 +135,7 @@ func main() {
 func parseFlags() (options, error) {
 	var o options
 	var names, sizes, conc, faConc string
-	flag.StringVar(&names, "scenarios", "", "Comma-separated scenarios to run (empty or all: every one): "+scenarioNames())
+	flag.StringVar(&names, "scenarios", "", "Comma-separated scenarios to run (empty or all: every one but scale, which runs only when named): "+scenarioNames())
 	flag.StringVar(&sizes, "sizes", "1000,10000", "Grant counts: issue runs at each, memory measures at each; the smallest is the default of the other scenarios.")
 	flag.IntVar(&o.clients, "clients", 32, "Concurrent clients creating grants (and writing the baseline's objects).")
 	flag.IntVar(&o.grantWorkers, "grant-workers", 0, "The manager's --grant-workers; 0 leaves its default.")
@@ -139,6 +146,12 @@ func parseFlags() (options, error) {
 	flag.StringVar(&conc, "tokenreview-concurrency", "1,4,16,64", "Closed-loop concurrencies of the tokenreview scenario.")
 	flag.DurationVar(&o.trDuration, "tokenreview-duration", 5*time.Second, "Measurement time of each tokenreview load run (after 1s of warm-up).")
 	flag.IntVar(&o.trSessions, "tokenreview-sessions", 100, "Session tokens the tokenreview load uses in turn.")
+	var tlsConc, scaleSizes string
+	flag.StringVar(&scaleSizes, "scale-sizes", "1000,5000,10000,30000", "Grant counts of the scale scenario (run only when named: BENCH=scale).")
+	flag.IntVar(&o.scaleSessions, "scale-sessions", 1000, "Live sessions of the scale scenario's /tokenreview load at each size.")
+	flag.StringVar(&tlsConc, "tokenreview-tls-concurrency", "1,16,64", "Closed-loop concurrencies of the tokenreview scenario's TLS run.")
+	flag.IntVar(&o.e2eSessions, "e2e-sessions", 1000, "Distinct support sessions (and ServiceAccount tokens) of the tokenreview scenario's "+
+		"end-to-end figure, each used once, so that kube-apiserver's token caches never answer.")
 	flag.StringVar(&faConc, "forwardauth-concurrency", "1,4,16,64", "Closed-loop concurrencies of the forwardauth scenario.")
 	flag.DurationVar(&o.faDuration, "forwardauth-duration", 5*time.Second, "Measurement time of each forwardauth load run (after 1s of warm-up).")
 	flag.IntVar(&o.faSessions, "forwardauth-sessions", 100, "Browser sessions (half Full, half Limited) the forwardauth load uses in turn.")
@@ -181,6 +194,12 @@ func parseFlags() (options, error) {
 	if o.trConcurrency, err = parseInts(conc); err != nil || len(o.trConcurrency) == 0 {
 		return o, fmt.Errorf("-tokenreview-concurrency %q: want positive integers", conc)
 	}
+	if o.scaleSizes, err = parseInts(scaleSizes); err != nil || len(o.scaleSizes) == 0 {
+		return o, fmt.Errorf("-scale-sizes %q: want positive integers", scaleSizes)
+	}
+	if o.trTLSConcurrency, err = parseInts(tlsConc); err != nil || len(o.trTLSConcurrency) == 0 {
+		return o, fmt.Errorf("-tokenreview-tls-concurrency %q: want positive integers", tlsConc)
+	}
 	if o.faConcurrency, err = parseInts(faConc); err != nil || len(o.faConcurrency) == 0 {
 		return o, fmt.Errorf("-forwardauth-concurrency %q: want positive integers", faConc)
 	}
@@ -191,8 +210,8 @@ func parseFlags() (options, error) {
 		o.churnGrants = o.smallSize()
 	}
 	o.expirySessions = min(o.expirySessions, o.expiryGrants)
-	if o.clients < 1 || o.revokes < 3 || o.logins < 1 || o.trSessions < 1 || o.faSessions < 2 || o.churnRate <= 0 || o.churnGrants < 1 {
-		return o, errors.New("-clients, -revokes (≥ 3), -logins, -tokenreview-sessions, -forwardauth-sessions (≥ 2), -churn-rate and -churn-grants must be positive")
+	if o.clients < 1 || o.revokes < 3 || o.logins < 1 || o.trSessions < 1 || o.e2eSessions < 10 || o.scaleSessions < 1 || o.faSessions < 2 || o.churnRate <= 0 || o.churnGrants < 1 {
+		return o, errors.New("-clients, -revokes (≥ 3), -logins, -tokenreview-sessions, -e2e-sessions (≥ 10), -scale-sessions, -forwardauth-sessions (≥ 2), -churn-rate and -churn-grants must be positive")
 	}
 	if !slices.Contains([]string{admissionPolicies, admissionWebhooks, admissionNone}, o.admission) {
 		return o, fmt.Errorf("-admission %q: want %s, %s or %s", o.admission, admissionPolicies, admissionWebhooks, admissionNone)
@@ -261,7 +280,7 @@ func run(ctx context.Context, o options) (int, error) {
 	var sections []*section
 	code := 0
 	for _, sc := range scenarios {
-		if len(o.scenarios) > 0 && !slices.Contains(o.scenarios, sc.name) {
+		if named := slices.Contains(o.scenarios, sc.name); (len(o.scenarios) > 0 && !named) || (sc.optIn && !named) {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -283,10 +302,7 @@ func run(ctx context.Context, o options) (int, error) {
 		m.APIServerVersion = b.apiServerVersion
 	}
 
-	path := o.reportPath
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(testutil.RepoRoot(), path)
-	}
+	path := o.reportFile()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return 1, err
 	}
@@ -304,6 +320,14 @@ func run(ctx context.Context, o options) (int, error) {
 		return 1, ctx.Err()
 	}
 	return code, nil
+}
+
+// reportFile is the report's absolute path (-report, relative to the repository root).
+func (o options) reportFile() string {
+	if filepath.IsAbs(o.reportPath) {
+		return o.reportPath
+	}
+	return filepath.Join(testutil.RepoRoot(), o.reportPath)
 }
 
 // printSummary prints every figure again as one table at the end of the output.

@@ -54,6 +54,8 @@ type section struct {
 	Method string
 	Rows   []row
 	Notes  []string
+	// Markdown blocks (tables, images) shown after the table of figures, before the notes.
+	Markdown []string
 	// Details are preformatted blocks (profiles) shown after the notes.
 	Details []string
 	Err     error
@@ -187,6 +189,9 @@ func writeReport(w io.Writer, m machine, sections []*section, took time.Duration
 				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", cell(r.Figure), cell(r.Value), cell(r.Baseline), cell(r.Ratio), cell(r.Target), cell(r.Result))
 			}
 			fmt.Fprintln(w)
+		}
+		for _, m := range s.Markdown {
+			fmt.Fprintf(w, "%s\n\n", m)
 		}
 		if s.Err != nil {
 			fmt.Fprintf(w, "**Error:** %s\n\n", cell(s.Err.Error()))

@@ -65,7 +65,25 @@ func runTokenReview(ctx context.Context, b *bench, s *section) error {
 		"%s histogram (difference of scrapes around each run; linear interpolation inside the bucket, as "+
 		"histogram_quantile does; the bucket's upper bound in brackets).",
 		b.opts.trSessions, b.opts.trDuration, loadWarmup, closedLoopRepeats, openLoopRepeats, checkHistogram)
-	e, err := b.startEnv(ctx, "tokenreview")
+	s.Method += fmt.Sprintf(" TLS: then the same comparison, at %s concurrent, with the manager restarted to serve the auth "+
+		"service over TLS (--auth-cert-dir; the same sessions, kept in Leases) and the echo over TLS on the same stack "+
+		"(tls.NewListener, TLS 1.2 or later, HTTP/1.1), the load generator checking the same CA. ", joinInts(b.opts.trTLSConcurrency)) +
+		e2eMethod(b.opts.e2eSessions)
+	// kube-apiserver's token webhook points at the TLS manager of the scenario's second half.
+	cert, err := newServingCert(filepath.Join(b.dir, "tokenreview-tls"))
+	if err != nil {
+		return fmt.Errorf("serving certificate: %w", err)
+	}
+	cert.trust()
+	tlsAddr, err := managerproc.FreeAddress()
+	if err != nil {
+		return err
+	}
+	e, err := b.startEnvWith(ctx, "tokenreview", localcluster.Options{
+		TokenWebhookURL:      "https://" + tlsAddr + "/tokenreview",
+		TokenWebhookCAFile:   cert.caFile,
+		TokenWebhookCacheTTL: e2eWebhookCacheTTL,
+	})
 	if err != nil {
 		return err
 	}
@@ -139,6 +157,14 @@ func runTokenReview(ctx context.Context, b *bench, s *section) error {
 	})
 	s.Details = append(s.Details, "CPU profile of the auth service's handler in process, 3 s of /tokenreview with valid tokens "+
 		"(go tool pprof -top -cum):\n"+top)
+
+	tlsMgr, err := tlsRun{e: e, cert: cert, authAddr: tlsAddr, tokens: tokensFile, response: responseFile}.run(ctx, s, mgr, tokens[0])
+	if err != nil {
+		return fmt.Errorf("TLS run: %w", err)
+	}
+	if err := runE2E(ctx, s, e, tlsMgr, k); err != nil {
+		return fmt.Errorf("end-to-end figure: %w", err)
+	}
 	return nil
 }
 
@@ -153,6 +179,7 @@ type loadComparison struct {
 	concurrency      []int
 	throughputTarget float64 // × the echo handler's throughput
 	labels           string  // the endpoint's series of the check histogram
+	prefix           string  // before every figure's name, e.g. "TLS: "
 }
 
 // compareLoad measures the endpoint closed loop at each concurrency (closedLoopRepeats runs each,
@@ -164,6 +191,7 @@ type loadComparison struct {
 func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, error) {
 	lg, mgr, echoURL, echoPID := l.lg, l.mgr, l.echoURL, l.echoPID
 	cpu := l.e.cpuMeter()
+	add := func(r row) { r.Figure = l.prefix + r.Figure; s.add(r) }
 	var bestEcho, bestMgr float64
 	var mgrRates []float64
 	for _, c := range l.concurrency {
@@ -207,7 +235,7 @@ func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, 
 		}
 		bestEcho, bestMgr = max(bestEcho, echoRes.Rate), max(bestMgr, mgrRes.Rate)
 		mgrRates = append(mgrRates, mgrRes.Rate)
-		s.add(row{
+		add(row{
 			Figure:   fmt.Sprintf("Closed loop, %d concurrent: throughput", c),
 			Value:    perSec(mgrRes.Rate),
 			Baseline: perSec(echoRes.Rate),
@@ -215,7 +243,7 @@ func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, 
 			Target:   fmt.Sprintf("≥ %.2f × echo", l.throughputTarget),
 			Result:   verdict(mgrRes.Rate >= l.throughputTarget*echoRes.Rate),
 		})
-		s.add(row{
+		add(row{
 			Figure:   fmt.Sprintf("Closed loop, %d concurrent: client latency", c),
 			Value:    latencyText(mgrRes),
 			Baseline: latencyText(echoRes),
@@ -225,16 +253,16 @@ func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, 
 		// CPU time of the server process over its runs, per request (warm-ups estimated at the
 		// measured rate).
 		mgrPer, echoPer := time.Duration(float64(mgrCPU)/mgrN), time.Duration(float64(echoCPU)/echoN)
-		s.add(row{
+		add(row{
 			Figure:   fmt.Sprintf("Closed loop, %d concurrent: server process CPU per request", c),
 			Value:    dur(mgrPer),
 			Baseline: dur(echoPer),
 			Ratio:    ratioDur(mgrPer, echoPer),
 			Result:   info,
 		})
-		addServerP99(s, fmt.Sprintf("Closed loop, %d concurrent: server-side p99", c), after.Sub(before))
+		addServerP99(s, l.prefix+fmt.Sprintf("Closed loop, %d concurrent: server-side p99", c), after.Sub(before))
 	}
-	s.add(row{
+	add(row{
 		Figure:   "Best closed-loop throughput",
 		Value:    perSec(bestMgr),
 		Baseline: perSec(bestEcho),
@@ -271,7 +299,7 @@ func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, 
 			return nil, err
 		}
 		echoRes, mgrRes := medianRun(echoRuns), medianRun(mgrRuns)
-		s.add(row{
+		add(row{
 			Figure:   fmt.Sprintf("Open loop at %.0f%% of echo's best (%s): client latency", frac*100, perSec(rate)),
 			Value:    latencyText(mgrRes),
 			Baseline: latencyText(echoRes),
@@ -279,10 +307,10 @@ func compareLoad(ctx context.Context, s *section, l loadComparison) ([]float64, 
 			Target:   fmt.Sprintf("p99 ≤ %.2f × echo", latencyTarget),
 			Result:   verdict(float64(mgrRes.Latency.P99) <= latencyTarget*float64(echoRes.Latency.P99)),
 		})
-		addServerP99(s, fmt.Sprintf("Open loop at %.0f%% of echo's best: server-side p99", frac*100), after.Sub(before))
+		addServerP99(s, l.prefix+fmt.Sprintf("Open loop at %.0f%% of echo's best: server-side p99", frac*100), after.Sub(before))
 	}
-	s.note("%s (load generator and servers share the cores: on 2 cores the client's latency is mostly "+
-		"scheduling, which is why the targets are ratios to the echo handler)", cpu)
+	s.note("%s%s (load generator and servers share the cores: on 2 cores the client's latency is mostly "+
+		"scheduling, which is why the targets are ratios to the echo handler)", l.prefix, cpu)
 	return mgrRates, nil
 }
 
@@ -381,9 +409,12 @@ func startEcho(ctx context.Context, bin, logPath string, args ...string) (string
 		log.Close()
 	}
 	url := "http://" + addr
+	if slices.Contains(args, "-cert-dir") {
+		url = "https://" + addr
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(url + "/healthz")
+		resp, err := authClient.Get(url + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			return url, cmd.Process.Pid, stop, nil
@@ -399,6 +430,7 @@ func startEcho(ctx context.Context, bin, logPath string, args ...string) (string
 // loadgen runs the load generator binary.
 type loadgen struct {
 	bin, tokens, log string
+	ca               string // the CA file an https server's certificate is checked against
 	duration         time.Duration
 	// kind is the load generator's -kind (tokenreview, forwardauth); path the endpoint's path on
 	// either server.
@@ -409,6 +441,9 @@ func (l loadgen) run(ctx context.Context, baseURL, mode string, concurrency int,
 	args := []string{
 		"-url", baseURL + l.path, "-kind", l.kind, "-tokens", l.tokens, "-mode", mode,
 		"-concurrency", strconv.Itoa(concurrency), "-duration", l.duration.String(), "-warmup", loadWarmup.String(),
+	}
+	if l.ca != "" {
+		args = append(args, "-ca", l.ca)
 	}
 	if mode == "open" {
 		args = append(args, "-rate", strconv.FormatFloat(rate, 'f', 0, 64))

@@ -19,10 +19,13 @@ limitations under the License.
 // settings), in its own process like the manager. It answers every TokenReview with the answer the
 // manager gave for a valid token, re-encoded per request, so both move the same bytes. With
 // -forward-auth-response it is the forwardauth benchmark's too: every /v1/forward-auth/<account>
-// check is answered with the headers of the manager's answer for an allowed request.
+// check is answered with the headers of the manager's answer for an allowed request. With -cert-dir
+// it serves TLS as the auth service does with --auth-cert-dir (internal/tlslisten: TLS 1.2 or
+// later, HTTP/1.1).
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,6 +34,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -43,14 +47,15 @@ func main() {
 	responseFile := flag.String("response", "", "A TokenReview (JSON) whose status every answer carries: the manager's answer for a valid token.")
 	forwardAuthFile := flag.String("forward-auth-response", "", "The headers (JSON: name to values) every forward-auth answer "+
 		"carries: the manager's answer for an allowed request.")
+	certDir := flag.String("cert-dir", "", "Directory with tls.crt and tls.key: serve TLS, as the auth service with --auth-cert-dir.")
 	flag.Parse()
-	if err := run(*addr, *responseFile, *forwardAuthFile); err != nil {
+	if err := run(*addr, *responseFile, *forwardAuthFile, *certDir); err != nil {
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, responseFile, forwardAuthFile string) error {
+func run(addr, responseFile, forwardAuthFile, certDir string) error {
 	var template echo.TokenReview
 	if responseFile != "" {
 		data, err := os.ReadFile(responseFile)
@@ -78,6 +83,15 @@ func run(addr, responseFile, forwardAuthFile string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if certDir != "" {
+		// As internal/tlslisten wraps the auth service's listener: no ALPN, so HTTP/1.1, as there.
+		cert, err := tls.LoadX509KeyPair(filepath.Join(certDir, "tls.crt"), filepath.Join(certDir, "tls.key"))
+		if err != nil {
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12,
+			GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }})
 	}
 	// The auth service's settings (internal/auth/service.go).
 	srv := &http.Server{

@@ -28,6 +28,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -55,14 +57,19 @@ func main() {
 	rate := flag.Float64("rate", 1000, "Open loop: requests per second.")
 	duration := flag.Duration("duration", 5*time.Second, "How long to measure.")
 	warmup := flag.Duration("warmup", time.Second, "How long to send before measuring (connections, caches, GC pacing).")
+	caFile := flag.String("ca", "", "PEM CA file to trust for an https -url (TLS 1.2 or later, HTTP/1.1, as kube-apiserver's webhook client gets from the auth service).")
 	flag.Parse()
 	if *url == "" || (*mode != "closed" && *mode != "open") || (*kind != "tokenreview" && *kind != "forwardauth") ||
 		*concurrency < 1 || *rate <= 0 {
 		fmt.Fprintln(os.Stderr, "loadgen: need -url, -kind tokenreview|forwardauth, -mode closed|open, -concurrency >= 1, -rate > 0")
 		os.Exit(2)
 	}
-	g := &generator{url: *url, client: newClient(*concurrency)}
-	var err error
+	client, err := newClient(*concurrency, *caFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	g := &generator{url: *url, client: client}
 	if *kind == "forwardauth" {
 		g.headers, err = forwardAuthHeaders(*tokensFile)
 		g.n = len(g.headers)
@@ -171,7 +178,19 @@ func forwardAuthHeaders(path string) ([]http.Header, error) {
 // cookieName is the auth service's browser session cookie (internal/auth.CookieName).
 const cookieName = "__Host-supportaccess"
 
-func newClient(conns int) *http.Client {
+func newClient(conns int, caFile string) (*http.Client, error) {
+	var tlsConfig *tls.Config
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificate in %s", caFile)
+		}
+		tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
 	return &http.Client{
 		Timeout: 10 * time.Second,
 		// A forward-auth refusal may be a redirect to the login page: it is the answer.
@@ -183,8 +202,9 @@ func newClient(conns int) *http.Client {
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 			ForceAttemptHTTP2:   false,
+			TLSClientConfig:     tlsConfig,
 		},
-	}
+	}, nil
 }
 
 // generator sends one of its n request templates per request: TokenReview bodies, or the header
