@@ -99,6 +99,18 @@ func (s *section) note(format string, args ...any) {
 	fmt.Fprintf(s.out, "[%s] note: %s\n", s.Name, n)
 }
 
+// ratioTarget is the most a reaction's p99 may take against its same-run baseline: churn, expiry
+// and revoke (issue 18 raised the targets: the absolute bounds were beaten by 10 to 80 times).
+const ratioTarget = 1.25
+
+// ratioTargetText is ratioTarget as a report's target column reads it.
+var ratioTargetText = fmt.Sprintf("%.2f × baseline (p99)", ratioTarget)
+
+// withinRatio reports whether got is within ratioTarget of base.
+func withinRatio(got, base time.Duration) bool {
+	return base > 0 && float64(got) <= ratioTarget*float64(base)
+}
+
 func verdict(ok bool) string {
 	if ok {
 		return pass
