@@ -139,7 +139,10 @@ uninstall: manifests envtest ## Remove the CRDs from the cluster of your current
 
 .PHONY: deploy
 deploy: manifests envtest ## Deploy the operator (config/default) with image IMG to the cluster of your current kubeconfig.
-	hack/kustomize-with-image.sh $(KUBECTL) config/default $(IMG) | $(KUBECTL) apply --server-side -f -
+	@rendered=$$(mktemp) && trap 'rm -f "$$rendered"' EXIT && \
+	hack/kustomize-with-image.sh $(KUBECTL) config/default $(IMG) > "$$rendered" && \
+	$(KUBECTL) apply --server-side -f "$$rendered" && \
+	hack/remove-stale-webhooks.sh $(KUBECTL) "$$rendered"
 
 .PHONY: undeploy
 undeploy: envtest ## Remove the operator (config/default).

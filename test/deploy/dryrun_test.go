@@ -19,6 +19,7 @@ package deploy
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -192,6 +193,39 @@ func TestServerDryRun(t *testing.T) {
 		for _, r := range roles {
 			rules := c.mustKubectl(t, nil, "get", r, "-o", "jsonpath={.rules[*].resources}")
 			g.Expect(rules).To(Equal(`["pods"]`), "%s lost its aggregated rules", r)
+		}
+	})
+
+	// Moving an install from the webhooks to the policies: `make deploy` removes the webhook
+	// configurations the earlier install left, which would otherwise refuse every grant write; a
+	// render with the webhooks keeps them.
+	t.Run("make deploy removes stale webhooks", func(t *testing.T) {
+		g := NewWithT(t)
+		stale, err := withWebhooks.only("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration").list()
+		g.Expect(err).NotTo(HaveOccurred())
+		configurations := func() string {
+			return c.mustKubectl(t, nil, "get", "mutatingwebhookconfigurations,validatingwebhookconfigurations", "-o", "name")
+		}
+		c.mustKubectl(t, stale, "apply", "--server-side", "-f", "-")
+		g.Expect(configurations()).To(ContainSubstring("support-access-operator-validating-webhook-configuration"))
+		// The renders as kustomize writes them, the input `make deploy` gives the script.
+		for _, tc := range []struct {
+			render   func() ([]byte, error)
+			wantKept bool
+		}{{render: renderWebhooksOnce, wantKept: true}, {render: renderDefault, wantKept: false}} {
+			yaml, err := tc.render()
+			g.Expect(err).NotTo(HaveOccurred())
+			file := filepath.Join(t.TempDir(), "rendered.yaml")
+			g.Expect(os.WriteFile(file, yaml, 0o600)).To(Succeed())
+			cmd := command(t, "hack/remove-stale-webhooks.sh", kubectlPath(t), file)
+			cmd.Env = append(os.Environ(), "KUBECONFIG="+c.c.KubeconfigPath)
+			out, errOut, err := run(cmd, nil)
+			g.Expect(err).NotTo(HaveOccurred(), "%s%s", out, errOut)
+			if tc.wantKept {
+				g.Expect(configurations()).To(ContainSubstring("support-access-operator-mutating-webhook-configuration"))
+			} else {
+				g.Expect(configurations()).To(BeEmpty(), "the webhook configurations outlived the move to the policies")
+			}
 		}
 	})
 
