@@ -35,6 +35,7 @@ import (
 
 	"github.com/supportaccess/support-access-operator/internal/localcluster"
 	"github.com/supportaccess/support-access-operator/internal/managerproc"
+	"github.com/supportaccess/support-access-operator/internal/testutil"
 	"github.com/supportaccess/support-access-operator/test/bench/internal/echo"
 	"github.com/supportaccess/support-access-operator/test/bench/internal/stats"
 )
@@ -70,18 +71,18 @@ func runTokenReview(ctx context.Context, b *bench, s *section) error {
 		"(tls.NewListener, TLS 1.2 or later, HTTP/1.1), the load generator checking the same CA. ", joinInts(b.opts.trTLSConcurrency)) +
 		e2eMethod(b.opts.e2eSessions)
 	// kube-apiserver's token webhook points at the TLS manager of the scenario's second half.
-	cert, err := newServingCert(filepath.Join(b.dir, "tokenreview-tls"))
+	cert, err := testutil.WriteServingCert(filepath.Join(b.dir, "tokenreview-tls"))
 	if err != nil {
 		return fmt.Errorf("serving certificate: %w", err)
 	}
-	cert.trust()
+	trust(cert)
 	tlsAddr, err := managerproc.FreeAddress()
 	if err != nil {
 		return err
 	}
 	e, err := b.startEnvWith(ctx, "tokenreview", localcluster.Options{
 		TokenWebhookURL:      "https://" + tlsAddr + "/tokenreview",
-		TokenWebhookCAFile:   cert.caFile,
+		TokenWebhookCAFile:   cert.CAFile,
 		TokenWebhookCacheTTL: e2eWebhookCacheTTL,
 	})
 	if err != nil {

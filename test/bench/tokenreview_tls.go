@@ -22,13 +22,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/supportaccess/support-access-operator/internal/testutil"
 )
 
 // tlsRun is the tokenreview scenario's second half: the same load over TLS, as kube-apiserver
 // calls the auth service in a cluster.
 type tlsRun struct {
 	e        *env
-	cert     *servingCert
+	cert     *testutil.ServingCert
 	authAddr string // where kube-apiserver's token webhook points: the TLS manager binds it
 	tokens   string // the file of session tokens
 	response string // the manager's answer for a valid token, the echo's answer
@@ -43,7 +45,7 @@ func (t tlsRun) run(ctx context.Context, s *section, plain *manager, token strin
 	if err := e.stopManager(plain); err != nil {
 		return nil, fmt.Errorf("stop the plain-HTTP manager: %w", err)
 	}
-	mgr, err := e.startManagerWith(ctx, "manager", authTLS{addr: t.authAddr, certDir: t.cert.dir}, "--leader-elect=false")
+	mgr, err := e.startManagerWith(ctx, "manager", authTLS{addr: t.authAddr, certDir: t.cert.Dir}, "--leader-elect=false")
 	if err != nil {
 		return nil, err
 	}
@@ -60,13 +62,13 @@ func (t tlsRun) run(ctx context.Context, s *section, plain *manager, token strin
 		time.Sleep(50 * time.Millisecond)
 	}
 	echoURL, echoPID, stopEcho, err := startEcho(ctx, b.bins.echo, filepath.Join(e.dir, "echo-tls.log"),
-		"-response", t.response, "-cert-dir", t.cert.dir)
+		"-response", t.response, "-cert-dir", t.cert.Dir)
 	if err != nil {
 		return nil, err
 	}
 	defer stopEcho()
 	lg := loadgen{bin: b.bins.loadgen, tokens: t.tokens, duration: b.opts.trDuration, log: filepath.Join(e.dir, "loadgen-tls.log"),
-		kind: "tokenreview", path: "/tokenreview", ca: t.cert.caFile}
+		kind: "tokenreview", path: "/tokenreview", ca: t.cert.CAFile}
 	s.note("TLS: both servers over TLS 1.3 (Go's default; the auth service allows 1.2 and later) with the same ECDSA P-256 " +
 		"certificate, HTTP/1.1 keep-alive (the auth service offers no HTTP/2, so kube-apiserver's webhook client speaks " +
 		"HTTP/1.1 to it too); each load-generator connection pays one handshake, in its warm-up.")
