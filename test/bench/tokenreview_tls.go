@@ -19,7 +19,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -77,4 +79,11 @@ func (t tlsRun) run(ctx context.Context, s *section, plain *manager, token strin
 		concurrency: b.opts.trTLSConcurrency, throughputTarget: throughputTarget, labels: checkLabels, prefix: "TLS: ",
 	})
 	return mgr, err
+}
+
+// trust makes the bench's auth-service client (authClient) trust the certificate's CA.
+func trust(c *testutil.ServingCert) {
+	if t, ok := authClient.Transport.(*http.Transport); ok {
+		t.TLSClientConfig = &tls.Config{RootCAs: c.Pool, MinVersion: tls.VersionTLS12}
+	}
 }
